@@ -1,0 +1,140 @@
+"""TF1 ``tf.layers.Layer`` scoping and variable bookkeeping, without Keras.
+
+On its first call an object captures ``variable_scope(scope,
+default_name=<its default name>)`` inside the variable scope current at that
+moment (so unnamed layers in one scope become ``dense``, ``dense_1``, ...),
+builds its variables there, and re-enters that captured scope with
+``reuse=True`` on every later call. Cells and ``Dense`` both use this.
+"""
+
+import contextlib
+import logging
+
+import tensorflow as tf
+
+# TF1 logged through the "tensorflow" logger; warnings keep that home.
+logger = logging.getLogger("tensorflow")
+
+v1 = tf.compat.v1
+
+
+class Layer(object):
+  """Scope capture, one-time ``build`` and variable tracking."""
+
+  _default_name = "layer"
+  # Required input rank (None: no check).
+  _input_ndim = None
+
+  def __init__(self, trainable=True, name=None, dtype=None, reuse=None,
+               **kwargs):
+    if kwargs:
+      raise TypeError("%s got unexpected arguments: %s" %
+                      (type(self).__name__, sorted(kwargs)))
+    self.trainable = trainable
+    self._name = name
+    self._reuse = reuse
+    self._dtype = tf.as_dtype(dtype) if dtype is not None else None
+    self._scope = None
+    self._always_reuse_scope = None
+    self.built = False
+    self._variables = []
+
+  @property
+  def name(self):
+    return self._name or self._default_name
+
+  @property
+  def dtype(self):
+    return self._dtype
+
+  @property
+  def scope_name(self):
+    """Full variable scope of this object once it has been called."""
+    return self._scope.name if self._scope is not None else None
+
+  @property
+  def variables(self):
+    """Variables this object (and what it wraps) created, in order."""
+    return list(self._variables)
+
+  @property
+  def trainable_variables(self):
+    return [v for v in self.variables if v.trainable]
+
+  # TF1 names, for code that used them.
+  @property
+  def weights(self):
+    return self.variables
+
+  @property
+  def trainable_weights(self):
+    return self.trainable_variables
+
+  def add_variable(self, name, shape, dtype=None, initializer=None,
+                   regularizer=None, trainable=None, constraint=None,
+                   partitioner=None):
+    """``get_variable`` in this object's scope, recorded on it."""
+    var = v1.get_variable(
+        name, shape=shape, dtype=dtype or self._dtype,
+        initializer=initializer, regularizer=regularizer,
+        trainable=self.trainable if trainable is None else trainable,
+        constraint=constraint, partitioner=partitioner)
+    if isinstance(var, tf.Variable):
+      self._variables.append(var)
+    else:  # PartitionedVariable
+      self._variables.extend(list(var))
+    return var
+
+  add_weight = add_variable
+
+  def build(self, input_shape):
+    del input_shape
+
+  def _check_inputs(self, inputs):
+    if self._input_ndim is None:
+      return inputs
+    inputs = tf.convert_to_tensor(inputs)
+    rank = inputs.shape.rank
+    if rank is not None and rank != self._input_ndim:
+      raise ValueError(
+          "%s expects inputs of rank %d but got shape %s%s" %
+          (self.name, self._input_ndim, inputs.shape, self._rank_hint()))
+    if inputs.shape[-1] is None:
+      raise ValueError(
+          "Expected inputs.shape[-1] to be known, saw shape: %s (%s needs the "
+          "input depth to create its kernel)" % (inputs.shape, self.name))
+    return inputs
+
+  def _rank_hint(self):
+    return ""
+
+  def _capture_scope(self, scope):
+    if self._scope is not None:
+      return
+    if self._reuse:
+      with v1.variable_scope(scope if scope is not None else self.name
+                            ) as captured:
+        self._scope = captured
+    else:
+      with v1.variable_scope(scope, default_name=self.name) as captured:
+        self._scope = captured
+
+  @contextlib.contextmanager
+  def _enter_scope(self, scope, inputs):
+    """Enter the captured scope; build on the first entry."""
+    self._capture_scope(scope)
+    if self.built:
+      if self._always_reuse_scope is None:
+        self._always_reuse_scope = v1.variable_scope(
+            self._scope, reuse=True, auxiliary_name_scope=False)
+      ctx = self._always_reuse_scope
+    else:
+      ctx = v1.variable_scope(self._scope, reuse=self._reuse,
+                              auxiliary_name_scope=False)
+    with ctx:
+      if not self.built:
+        if self._dtype is None and isinstance(inputs, tf.Tensor):
+          self._dtype = inputs.dtype.base_dtype
+        self.build(inputs.shape if isinstance(inputs, tf.Tensor) else None)
+        self.built = True
+      yield

@@ -1,0 +1,98 @@
+"""Pure step functions of the TF1 recurrent cells.
+
+Each function computes one time step from tensors alone: no variables, no
+scopes. The cell classes in ``rnn_cell`` own the variables (under TF1's names)
+and call these. The op sequence (concat, matmul, bias_add, split, the order of
+additions) is the one TF 1.x used, so results agree with TF1 to the last bit
+on the same backend, and gradients follow the same path.
+
+Gate layout conventions (TF1, kept here):
+  * LSTM: one kernel over ``[x, h]`` with four column blocks ``i, j, f, o``
+    (input gate, candidate "j", forget gate, output gate).
+  * GRU: ``gates`` kernel with two column blocks ``r, u`` (reset, update);
+    a separate ``candidate`` kernel over ``[x, r * h]``.
+"""
+
+import tensorflow as tf
+
+
+def linear(args, kernel, bias=None):
+  """``concat(args, 1) @ kernel + bias``, the TF1 ``_linear`` primitive."""
+  if isinstance(args, (list, tuple)):
+    x = args[0] if len(args) == 1 else tf.concat(args, 1)
+  else:
+    x = args
+  y = tf.matmul(x, kernel)
+  if bias is not None:
+    y = tf.nn.bias_add(y, bias)
+  return y
+
+
+def basic_rnn_step(x, h, kernel, bias, activation=tf.tanh):
+  """Elman step: ``h' = act([x, h] @ W + b)``; output is ``h'``."""
+  return activation(linear([x, h], kernel, bias))
+
+
+def gru_step(x, h, gate_kernel, gate_bias, candidate_kernel, candidate_bias,
+             activation=tf.tanh):
+  """TF1 GRUCell step (reset applied to h before the candidate matmul).
+
+  ``r, u = sigmoid([x, h] @ Wg + bg)``;
+  ``c = act([x, r*h] @ Wc + bc)``; ``h' = u*h + (1-u)*c``.
+  """
+  value = tf.sigmoid(linear([x, h], gate_kernel, gate_bias))
+  r, u = tf.split(value, num_or_size_splits=2, axis=1)
+  c = activation(linear([x, r * h], candidate_kernel, candidate_bias))
+  return u * h + (1 - u) * c
+
+
+def lstm_gates(x, h, kernel, bias):
+  """The four pre-activation gate blocks ``i, j, f, o`` of ``[x, h] @ W + b``."""
+  return tf.split(linear([x, h], kernel, bias), num_or_size_splits=4, axis=1)
+
+
+def basic_lstm_step(x, c, h, kernel, bias, forget_bias=1.0,
+                    activation=tf.tanh):
+  """TF1 BasicLSTMCell step. Returns ``(new_c, new_h)``.
+
+  ``forget_bias`` is added to the forget gate at run time (it is not stored in
+  the bias variable), exactly as TF1 did.
+  """
+  i, j, f, o = lstm_gates(x, h, kernel, bias)
+  forget_bias = tf.constant(forget_bias, dtype=f.dtype)
+  new_c = tf.add(tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
+                 tf.multiply(tf.sigmoid(i), activation(j)))
+  new_h = tf.multiply(activation(new_c), tf.sigmoid(o))
+  return new_c, new_h
+
+
+def lstm_step(x, c, h, kernel, bias, forget_bias=1.0, activation=tf.tanh,
+              peepholes=None, cell_clip=None, projection=None,
+              proj_clip=None):
+  """TF1 LSTMCell step. Returns ``(new_c, new_m)``.
+
+  Args:
+    peepholes: ``None`` or ``(w_f_diag, w_i_diag, w_o_diag)``.
+    cell_clip: clip the cell state to ``[-cell_clip, cell_clip]``.
+    projection: ``None`` or the ``[num_units, num_proj]`` projection kernel.
+    proj_clip: clip the projected output to ``[-proj_clip, proj_clip]``.
+  """
+  i, j, f, o = lstm_gates(x, h, kernel, bias)
+  if peepholes is not None:
+    w_f_diag, w_i_diag, w_o_diag = peepholes
+    new_c = (tf.sigmoid(f + forget_bias + w_f_diag * c) * c +
+             tf.sigmoid(i + w_i_diag * c) * activation(j))
+  else:
+    new_c = (tf.sigmoid(f + forget_bias) * c +
+             tf.sigmoid(i) * activation(j))
+  if cell_clip is not None:
+    new_c = tf.clip_by_value(new_c, -cell_clip, cell_clip)
+  if peepholes is not None:
+    m = tf.sigmoid(o + w_o_diag * new_c) * activation(new_c)
+  else:
+    m = tf.sigmoid(o) * activation(new_c)
+  if projection is not None:
+    m = tf.matmul(m, projection)
+    if proj_clip is not None:
+      m = tf.clip_by_value(m, -proj_clip, proj_clip)
+  return new_c, m
