@@ -1,0 +1,76 @@
+"""python -m tf1_models.char_rnn: train, resume and sample the poems char-RNN.
+
+  python -m tf1_models.char_rnn --model=lstm            # train (resumes), then sample
+  python -m tf1_models.char_rnn --mode=sample --acrostic=春夏秋冬
+  python -m tf1_models.char_rnn --config=shakespeare    # plain text, validation loss
+
+Flags given explicitly override the chosen ``--config`` preset.
+"""
+
+from absl import app, flags
+
+from tf1_models import cli
+from tf1_models.char_rnn import config as config_lib
+from tf1_models.char_rnn import runner
+from tf1_models.errors import run_main
+
+FLAGS = flags.FLAGS
+_D = config_lib.Config()
+
+flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
+                  "Preset; see tf1_models/char_rnn/config.py.")
+flags.DEFINE_enum("mode", "train", ["train", "sample"],
+                  "train: train or resume, then print a sample. sample: only "
+                  "sample from --checkpoint_dir.")
+flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")
+flags.DEFINE_integer("rnn_size", _D.rnn_size, "Units per layer.")
+flags.DEFINE_integer("num_layers", _D.num_layers, "Stacked layers.")
+flags.DEFINE_boolean("tie_layers", _D.tie_layers,
+                     "Share one cell's weights across layers, as the seed's "
+                     "MultiRNNCell([cell] * n) did in TF1.")
+flags.DEFINE_integer("batch_size", _D.batch_size, "Sequences per batch.")
+flags.DEFINE_integer("seq_length", _D.seq_length,
+                     "Window length for plain-text corpora.")
+flags.DEFINE_float("learning_rate", _D.learning_rate, "Adam learning rate.")
+flags.DEFINE_integer("epochs", _D.epochs, "Epochs to train.")
+flags.DEFINE_integer("max_steps", _D.max_steps,
+                     "Stop at this global step (0: epochs decide).")
+flags.DEFINE_string("corpus", _D.corpus,
+                    "Corpus file: title:content poems or plain text. Default: "
+                    "the preset's (the shipped poems).")
+flags.DEFINE_enum("format", _D.format, list(config_lib.FORMATS),
+                  "How to read --corpus.")
+flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
+                    "Run directory (default runs/char_rnn_<model>).")
+flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every,
+                     "Steps between checkpoints.")
+flags.DEFINE_integer("log_every", _D.log_every, "Steps between log lines.")
+flags.DEFINE_string("prime", _D.prime, "Text to start the sample with.")
+flags.DEFINE_integer("length", _D.length, "Most characters to generate.")
+flags.DEFINE_float("temperature", _D.temperature,
+                   "Sampling temperature; 0 is greedy.")
+flags.DEFINE_integer("top_k", _D.top_k, "Sample among the k likeliest (0: all).")
+flags.DEFINE_integer("seed", _D.seed, "Random seed (graph and data order).")
+flags.DEFINE_string("acrostic", _D.acrostic,
+                    "Poems: each line starts with the next of these characters.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
+  cli.quiet_tensorflow()
+  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
+                                 FLAGS.config)
+  if FLAGS.mode == "train":
+    result = runner.train(config)
+    if result.metrics:
+      print("final: step %d, %s" % (result.step, ", ".join(
+          "%s %.4f" % kv for kv in sorted(result.metrics.items()))))
+    if result.interrupted:
+      return 0
+  print(runner.sample(config))
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(run_main(main, "python -m tf1_models.char_rnn"))

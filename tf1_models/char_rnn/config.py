@@ -1,0 +1,87 @@
+"""char_rnn configuration: one plain dataclass, named presets.
+
+Presets (``--config=NAME``; any flag given explicitly overrides the preset):
+
+``default``
+  The shipped 2,000-poem corpus (or ``--corpus``), 2x128 LSTM, batch 64,
+  Adam 0.01, 12 epochs (372 steps). About 3-4 minutes on 2 CPU cores;
+  training loss falls from ~8.2 to ~4.6 nats/char and samples have the
+  five-character, comma/full-stop shape of the corpus.
+``seed``
+  tensorflow_poems exactly: ``../shared/data/poems.txt``, 2x128, batch 64,
+  Adam 0.01, 50 epochs, and ``tie_layers`` on, because the original built
+  ``MultiRNNCell([cell] * num_layers)``, which in TF1 makes every layer share
+  one set of weights. Hours on a CPU.
+``shakespeare``
+  Plain text: ``../shared/data/tinyshakespeare.txt`` cut into 100-character
+  windows, 10% held out; 2x128 LSTM, batch 64, Adam 0.005. Validation loss
+  ~1.55 nats/char after ~9 minutes on 2 cores (the run_all.sh quality run).
+``test``
+  A few steps of a tiny model, for the test suite.
+"""
+
+import dataclasses
+
+MODELS = ("rnn", "gru", "lstm")
+FORMATS = ("auto", "poems", "text")
+
+# Config keys that define the graph or the data encoding: a checkpoint can
+# only be resumed or sampled with the same values (checked via run.json).
+MODEL_KEYS = ("model", "rnn_size", "num_layers", "tie_layers", "format",
+              "batch_size")
+
+
+@dataclasses.dataclass
+class Config:
+  """Everything a char_rnn run needs; ``__main__`` builds it from flags."""
+  model: str = "lstm"
+  rnn_size: int = 128
+  num_layers: int = 2
+  tie_layers: bool = False
+  batch_size: int = 64
+  seq_length: int = 100
+  learning_rate: float = 0.01
+  epochs: int = 12
+  max_steps: int = 0  # 0: epochs decide
+  corpus: str = ""  # "": shipped poems (or the preset's shared corpus)
+  format: str = "auto"
+  val_fraction: float = 0.1
+  checkpoint_dir: str = ""
+  checkpoint_every: int = 200
+  log_every: int = 20
+  seed: int = 0
+  # sampling
+  prime: str = ""
+  length: int = 400
+  temperature: float = 1.0
+  top_k: int = 0
+  acrostic: str = ""
+  # where the corpus defaults come from
+  shared_corpus: str = ""
+  shipped_corpus: str = "poems_small.txt"
+
+  def model_config(self):
+    return {k: getattr(self, k) for k in MODEL_KEYS}
+
+
+PRESETS = {
+    "default": Config(),
+    "seed": Config(tie_layers=True, epochs=50, shared_corpus="poems.txt",
+                   checkpoint_every=1000, log_every=50),
+    "shakespeare": Config(format="text", learning_rate=0.005, epochs=100,
+                          max_steps=2400, seq_length=100,
+                          shared_corpus="tinyshakespeare.txt",
+                          shipped_corpus="shakespeare_small.txt",
+                          checkpoint_every=400, log_every=100),
+    "test": Config(rnn_size=16, num_layers=2, batch_size=4, seq_length=12,
+                   epochs=1, max_steps=3, checkpoint_every=2, log_every=1,
+                   length=30),
+}
+
+
+def preset(name, **overrides):
+  """A preset with ``overrides`` applied (unknown keys raise TypeError)."""
+  if name not in PRESETS:
+    raise KeyError("unknown preset %r; choose one of %s" %
+                   (name, ", ".join(sorted(PRESETS))))
+  return dataclasses.replace(PRESETS[name], **overrides)

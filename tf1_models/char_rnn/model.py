@@ -1,0 +1,117 @@
+"""The tensorflow_poems ``char_rnn`` graph under ``tf.compat.v1``.
+
+``char_rnn`` follows the seed line by line: an ``embedding [vocab+1,
+rnn_size]`` variable initialised uniform(-1, 1) on ``/cpu:0``; rnn/gru/lstm
+cells in a ``MultiRNNCell`` run by ``dynamic_rnn``; outputs reshaped to
+``[-1, rnn_size]``; softmax weights ``Variable [rnn_size, vocab+1]``
+(truncated normal, stddev 1) and ``Variable_1`` (zeros) -- the seed created
+them with ``tf.Variable`` and no name, so those are their checkpoint names;
+one-hot softmax cross-entropy; Adam. It returns the seed's ``end_points``
+(plus ``logits`` and ``global_step``).
+
+Differences from the seed, all deliberate:
+  * ``tie_layers=False`` (the default) gives each layer its own weights. The
+    seed's ``MultiRNNCell([cell] * num_layers)`` shared one cell's weights
+    across layers in TF1; ``tie_layers=True`` reproduces that exactly
+    (variables only under ``cell_0``).
+  * The seed passed ``state_is_tuple=True`` to every cell class; TF1's
+    BasicRNNCell and GRUCell reject that argument, so ``--model=rnn|gru``
+    crashed there. Only the LSTM gets it here.
+  * ``train_op`` increments a ``global_step`` (for checkpoints and resume).
+"""
+
+import tensorflow as tf
+
+import compat
+from tf1_models import sampling
+
+v1 = tf.compat.v1
+
+CELLS = {"rnn": compat.BasicRNNCell, "gru": compat.GRUCell,
+         "lstm": compat.BasicLSTMCell}
+
+
+def make_cell(model, rnn_size, num_layers, tie_layers=False):
+  """The ``MultiRNNCell`` of the seed (``tie_layers``: its ``[cell] * n``)."""
+  if model not in CELLS:
+    raise ValueError("unknown model %r; choose rnn, gru or lstm" % model)
+
+  def one():
+    if model == "lstm":
+      return CELLS[model](rnn_size, state_is_tuple=True)
+    return CELLS[model](rnn_size)
+
+  cells = [one()] * num_layers if tie_layers else [one() for _ in
+                                                   range(num_layers)]
+  return compat.MultiRNNCell(cells, state_is_tuple=True)
+
+
+def _embedding(vocab_size, rnn_size):
+  with tf.device("/cpu:0"):
+    return v1.get_variable(
+        "embedding", initializer=v1.random_uniform(
+            [vocab_size + 1, rnn_size], -1.0, 1.0))
+
+
+def _softmax(rnn_size, vocab_size):
+  weights = v1.Variable(v1.truncated_normal([rnn_size, vocab_size + 1]))
+  bias = v1.Variable(tf.zeros(shape=[vocab_size + 1]))
+  return weights, bias
+
+
+def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
+             num_layers=2, batch_size=64, learning_rate=0.01,
+             tie_layers=False):
+  """The seed's graph. ``output_data=None`` builds the 1-sequence
+  inference graph (``prediction``) instead of the training graph."""
+  end_points = {}
+  cell = make_cell(model, rnn_size, num_layers, tie_layers)
+  initial_state = cell.zero_state(
+      batch_size if output_data is not None else 1, tf.float32)
+  embedding = _embedding(vocab_size, rnn_size)
+  with tf.device("/cpu:0"):
+    inputs = tf.nn.embedding_lookup(embedding, input_data)
+  outputs, last_state = v1.nn.dynamic_rnn(cell, inputs,
+                                          initial_state=initial_state)
+  output = tf.reshape(outputs, [-1, rnn_size])
+  weights, bias = _softmax(rnn_size, vocab_size)
+  logits = tf.nn.bias_add(tf.matmul(output, weights), bias=bias)
+  end_points["initial_state"] = initial_state
+  end_points["last_state"] = last_state
+  end_points["logits"] = logits
+  if output_data is not None:
+    labels = tf.one_hot(tf.reshape(output_data, [-1]), depth=vocab_size + 1)
+    loss = tf.nn.softmax_cross_entropy_with_logits(labels=labels,
+                                                   logits=logits)
+    total_loss = tf.reduce_mean(loss)
+    global_step = v1.train.get_or_create_global_step()
+    train_op = v1.train.AdamOptimizer(learning_rate).minimize(
+        total_loss, global_step=global_step)
+    end_points.update(output=output, train_op=train_op,
+                      total_loss=total_loss, loss=loss,
+                      global_step=global_step)
+  else:
+    end_points["prediction"] = tf.nn.softmax(logits)
+  return end_points
+
+
+def build_generator(model, vocab_size, rnn_size, num_layers,
+                    tie_layers=False, end_id=-1, line_end_ids=()):
+  """The in-graph sampler over the same variables as ``char_rnn``.
+
+  Variables are created in the order and under the names the training graph
+  used, so its checkpoint restores here. Returns a ``sampling.Generator``.
+  """
+  cell = make_cell(model, rnn_size, num_layers, tie_layers)
+  embedding = _embedding(vocab_size, rnn_size)
+  weights, bias = _softmax(rnn_size, vocab_size)
+
+  def step(ids, state):
+    with tf.device("/cpu:0"):
+      x = tf.nn.embedding_lookup(embedding, ids)
+    with v1.variable_scope("rnn"):
+      out, state = cell(x, state)
+    return tf.nn.bias_add(tf.matmul(out, weights), bias), state
+
+  return sampling.build_generator(step, cell.zero_state(1, tf.float32),
+                                  end_id=end_id, line_end_ids=line_end_ids)

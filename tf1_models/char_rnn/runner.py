@@ -1,0 +1,186 @@
+"""char_rnn train and sample, as plain functions of a ``Config``.
+
+``train(config)`` builds the seed's training graph fresh and hands it to the
+shared loop (``tf1_models.training``); ``sample(config)`` needs only the
+checkpoint directory: the vocabulary and model config come from its
+``run.json``.
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+import compat
+from tf1_models import corpus, training
+from tf1_models.char_rnn import data as data_lib
+from tf1_models.char_rnn import model as model_lib
+from tf1_models.char_rnn.config import MODELS, FORMATS
+from tf1_models.errors import CheckpointMismatchError, UserError
+
+v1 = tf.compat.v1
+MODEL_NAME = "char_rnn"
+
+
+def checkpoint_dir(config):
+  return config.checkpoint_dir or os.path.join("runs", "char_rnn_" +
+                                               config.model)
+
+
+def validate(config):
+  if config.model not in MODELS:
+    raise UserError("unknown --model=%s; choose one of %s" %
+                    (config.model, ", ".join(MODELS)))
+  if config.format not in FORMATS:
+    raise UserError("unknown --format=%s; choose one of %s" %
+                    (config.format, ", ".join(FORMATS)))
+  for key in ("rnn_size", "num_layers", "batch_size", "seq_length"):
+    if getattr(config, key) < 1:
+      raise UserError("--%s must be at least 1, got %d" %
+                      (key, getattr(config, key)))
+  if not config.learning_rate > 0:
+    raise UserError("--learning_rate must be positive, got %g" %
+                    config.learning_rate)
+
+
+def load_data(config, log=print):
+  """Read the corpus and build poem or text batches."""
+  path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
+                                       config.shipped_corpus)
+  text = corpus.read_text(path)
+  fmt = config.format
+  if fmt == "auto":
+    fmt = "poems" if data_lib.looks_like_poems(text) else "text"
+  log("corpus: %s (%s, %d characters, read as %s)" %
+      (path, origin, len(text), fmt))
+  if fmt == "poems":
+    return fmt, data_lib.poem_data(text, config.batch_size)
+  return fmt, data_lib.text_data(text, config.batch_size, config.seq_length,
+                                 config.val_fraction, config.seed)
+
+
+def _meta(config, fmt, vocab):
+  cfg = config.model_config()
+  cfg["format"] = fmt
+  return {"model": MODEL_NAME, "config": cfg, "vocab": vocab.to_json()}
+
+
+def build_train_task(config, fmt, data):
+  """The seed's training graph, fresh, wrapped as a ``TrainTask``."""
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(config.seed)
+    input_data = v1.placeholder(tf.int32, [config.batch_size, None])
+    output_targets = v1.placeholder(tf.int32, [config.batch_size, None])
+    end_points = model_lib.char_rnn(
+        config.model, input_data, output_targets, len(data.vocab),
+        rnn_size=config.rnn_size, num_layers=config.num_layers,
+        batch_size=config.batch_size, learning_rate=config.learning_rate,
+        tie_layers=config.tie_layers)
+  steps = data.steps_per_epoch
+
+  def feed(step):
+    epoch, index = divmod(step, steps)
+    if fmt == "poems":
+      x, y = data.batch(index)
+    else:
+      x, y = data.batch(index, epoch)
+    return {input_data: x, output_targets: y}
+
+  evaluate = None
+  if fmt == "text" and len(data.val_x) >= config.batch_size:
+    def evaluate(sess):
+      losses = [sess.run(end_points["total_loss"],
+                         {input_data: x, output_targets: y})
+                for x, y in data.val_batches()]
+      return {"val_loss": float(np.mean(losses))}
+
+  x0 = feed(0)[input_data]
+  return training.TrainTask(
+      graph=graph, loss=end_points["total_loss"],
+      train_op=end_points["train_op"], global_step=end_points["global_step"],
+      feed=feed, steps_per_epoch=steps, symbols_per_step=x0.size,
+      evaluate=evaluate), end_points
+
+
+def train(config, log=print):
+  """Train (or resume) and return the ``TrainResult``."""
+  validate(config)
+  fmt, data = load_data(config, log)
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta = _meta(config, fmt, data.vocab)
+  run_dir.check_compatible(meta)
+  max_steps = config.epochs * data.steps_per_epoch
+  if config.max_steps:
+    max_steps = min(max_steps, config.max_steps) if config.epochs else (
+        config.max_steps)
+  task, _ = build_train_task(config, fmt, data)
+  log("model: %s %dx%d%s, vocabulary %d, %d steps/epoch, training to step "
+      "%d in %s" % (config.model, config.num_layers, config.rnn_size,
+                    " (tied layers)" if config.tie_layers else "",
+                    len(data.vocab), data.steps_per_epoch, max_steps,
+                    run_dir.path))
+  return training.train(task, run_dir, meta, training.LoopConfig(
+      max_steps=max_steps, checkpoint_every=config.checkpoint_every,
+      log_every=config.log_every, log=log))
+
+
+def _generator_graph(cfg, vocab, seed):
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(seed)
+    poems = cfg["format"] == "poems"
+    end_id = vocab.id(data_lib.END_TOKEN) if poems else -1
+    line_ends = [vocab.id(c) for c in data_lib.LINE_ENDS if c in vocab]
+    gen = model_lib.build_generator(
+        cfg["model"], len(vocab), cfg["rnn_size"], cfg["num_layers"],
+        cfg["tie_layers"], end_id=end_id, line_end_ids=line_ends)
+  return graph, gen
+
+
+def sample(config, log=print):
+  """Generate text from the checkpoint in ``config.checkpoint_dir``.
+
+  Returns the text (for poems: the poem, one line per sentence).
+  """
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+  cfg = meta["config"]
+  vocab = corpus.Vocabulary.from_json(meta["vocab"])
+  poems = cfg["format"] == "poems"
+  prime = config.prime
+  if poems:
+    prime_ids = vocab.encode(data_lib.START_TOKEN + prime, "--prime")
+  else:
+    prime_ids = vocab.encode(prime or vocab.symbols[0], "--prime")
+  heads = vocab.encode(config.acrostic, "--acrostic") if config.acrostic else []
+  if heads and not poems:
+    raise UserError("--acrostic needs a model trained on poems; %s was "
+                    "trained on plain text" % run_dir.path)
+  graph, gen = _generator_graph(cfg, vocab, config.seed)
+  with v1.Session(graph=graph) as sess:
+    try:
+      compat.restore_checkpoint(sess, ckpt)
+    except compat.LegacyNameError as e:
+      raise CheckpointMismatchError(str(e))
+    ids = sess.run(gen.ids, gen.feed(prime_ids, config.length,
+                                     config.temperature, config.top_k,
+                                     heads))
+  text = "".join(vocab.decode(ids))
+  if poems:
+    return format_poem(prime + text)
+  return (prime or vocab.symbols[0]) + text
+
+
+def format_poem(text):
+  """Cut at the end token and put each sentence on its own line."""
+  text = text.split(data_lib.END_TOKEN)[0]
+  lines, line = [], ""
+  for ch in text:
+    line += ch
+    if ch in data_lib.LINE_ENDS:
+      lines.append(line)
+      line = ""
+  if line:
+    lines.append(line)
+  return "\n".join(lines)

@@ -1,0 +1,295 @@
+"""The training loop every TF1 model in this project shares.
+
+A model builds its graph and hands the loop a ``TrainTask``: the loss, the
+train op, the global step and a ``feed(step)`` function that returns the
+batch for a given global step (so a resumed run continues with the very batch
+it would have seen). The loop owns everything else:
+
+* a run directory (``--checkpoint_dir``): checkpoints plus ``run.json`` with
+  the model name, the config keys that define the graph, and the vocabulary.
+  Before anything is restored or written, ``run.json`` is compared with the
+  new run; a mismatch is a one-line ``CheckpointMismatchError``.
+* resume from the latest checkpoint (step and epoch continue),
+* a checkpoint every ``checkpoint_every`` steps, at the end, and on Ctrl-C
+  (the first Ctrl-C finishes the current step and saves; a second one aborts),
+* a NaN/inf guard: the run stops with ``TrainingDiverged`` and saves nothing
+  from the bad step, so the last good checkpoint stays the latest,
+* TensorBoard scalars (``loss``, anything in ``extra_fetches``, evaluation
+  metrics) in the run directory,
+* a progress line: step, epoch, loss, symbols/second, ETA.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import signal
+import threading
+import time
+from typing import Callable, Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+import compat
+from tf1_models.errors import CheckpointMismatchError, TrainingDiverged
+
+v1 = tf.compat.v1
+
+RUN_FILE = "run.json"
+CHECKPOINT_PREFIX = "model.ckpt"
+
+
+@dataclasses.dataclass
+class TrainTask:
+  """What a model's graph gives the loop. All tensors live in ``graph``."""
+  graph: tf.Graph
+  loss: tf.Tensor
+  train_op: tf.Operation
+  global_step: tf.Variable
+  feed: Callable[[int], dict]
+  steps_per_epoch: int
+  symbols_per_step: int
+  extra_fetches: Dict[str, tf.Tensor] = dataclasses.field(default_factory=dict)
+  evaluate: Optional[Callable[[v1.Session], Dict[str, float]]] = None
+  after_step: Optional[Callable[[v1.Session, int, dict], None]] = None
+  unit: str = "chars"
+
+
+@dataclasses.dataclass
+class LoopConfig:
+  """How long to train and how often to log, evaluate and save."""
+  max_steps: int
+  checkpoint_every: int = 500
+  log_every: int = 50
+  eval_every: int = 0  # 0: evaluate only at checkpoints and the end
+  max_to_keep: int = 3
+  log: Callable[[str], None] = print
+
+
+@dataclasses.dataclass
+class TrainResult:
+  step: int
+  loss: float
+  metrics: Dict[str, float]
+  interrupted: bool
+  resumed_from: int
+
+
+def _describe(d):
+  return ", ".join("%s=%s" % (k, d[k]) for k in sorted(d))
+
+
+class RunDir(object):
+  """A checkpoint directory and its ``run.json``."""
+
+  def __init__(self, path):
+    self.path = path
+
+  @property
+  def meta_path(self):
+    return os.path.join(self.path, RUN_FILE)
+
+  def latest_checkpoint(self):
+    if not os.path.isdir(self.path):
+      return None
+    return tf.train.latest_checkpoint(self.path)
+
+  def read_meta(self):
+    if not os.path.isfile(self.meta_path):
+      return None
+    with open(self.meta_path, encoding="utf-8") as f:
+      return json.load(f)
+
+  def write_meta(self, meta):
+    os.makedirs(self.path, exist_ok=True)
+    tmp = self.meta_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+      json.dump(meta, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, self.meta_path)
+
+  def check_compatible(self, meta):
+    """Raise ``CheckpointMismatchError`` if the saved run differs in model,
+    graph-defining config or vocabulary from ``meta``."""
+    old = self.read_meta()
+    if old is None:
+      if self.latest_checkpoint():
+        raise CheckpointMismatchError(
+            "%s holds a checkpoint but no %s, so its model and vocabulary "
+            "cannot be checked; use another --checkpoint_dir" %
+            (self.path, RUN_FILE))
+      return
+    if old.get("model") != meta["model"]:
+      raise CheckpointMismatchError(
+          "%s holds a %s checkpoint, not %s; use another --checkpoint_dir" %
+          (self.path, old.get("model"), meta["model"]))
+    old_cfg, new_cfg = old.get("config", {}), meta.get("config", {})
+    diff = sorted(k for k in set(old_cfg) | set(new_cfg)
+                  if old_cfg.get(k) != new_cfg.get(k))
+    if diff:
+      raise CheckpointMismatchError(
+          "%s was trained with %s but this run asks for %s; pass the same "
+          "flags or use another --checkpoint_dir" %
+          (self.path, _describe({k: old_cfg.get(k) for k in diff}),
+           _describe({k: new_cfg.get(k) for k in diff})))
+    if old.get("vocab") != meta.get("vocab"):
+      raise CheckpointMismatchError(
+          "%s was trained on another vocabulary (%d symbols; this corpus has "
+          "%d); use the same corpus or another --checkpoint_dir" %
+          (self.path, len(old.get("vocab") or []),
+           len(meta.get("vocab") or [])))
+
+  def load_for_inference(self, model):
+    """``run.json`` and the latest checkpoint, for sampling without a corpus."""
+    ckpt = self.latest_checkpoint()
+    meta = self.read_meta()
+    if ckpt is None or meta is None:
+      raise CheckpointMismatchError(
+          "no trained checkpoint in %s; train first (--mode=train) or pass "
+          "the --checkpoint_dir of a trained run" % self.path)
+    if meta.get("model") != model:
+      raise CheckpointMismatchError(
+          "%s holds a %s checkpoint, not %s; use another --checkpoint_dir" %
+          (self.path, meta.get("model"), model))
+    return meta, ckpt
+
+
+class _StopFlag(object):
+  """First Ctrl-C asks the loop to stop after this step; a second aborts."""
+
+  def __init__(self):
+    self.requested = False
+    self._previous = None
+
+  def __enter__(self):
+    if threading.current_thread() is threading.main_thread():
+      self._previous = signal.signal(signal.SIGINT, self._handle)
+    return self
+
+  def _handle(self, signum, frame):
+    if self.requested:
+      raise KeyboardInterrupt
+    self.requested = True
+
+  def __exit__(self, *exc):
+    if self._previous is not None:
+      signal.signal(signal.SIGINT, self._previous)
+
+
+def _fmt_duration(seconds):
+  seconds = int(max(0, seconds))
+  if seconds >= 3600:
+    return "%dh%02dm" % (seconds // 3600, seconds % 3600 // 60)
+  if seconds >= 60:
+    return "%dm%02ds" % (seconds // 60, seconds % 60)
+  return "%ds" % seconds
+
+
+def _summary(step, values):
+  return v1.Summary(value=[v1.Summary.Value(tag=k, simple_value=float(v))
+                           for k, v in values.items()])
+
+
+def train(task, run_dir, meta, loop):
+  """Train ``task`` until ``loop.max_steps``, resuming from ``run_dir``.
+
+  Args:
+    task: a ``TrainTask``.
+    run_dir: a ``RunDir`` (or path).
+    meta: ``{"model": name, "config": {graph-defining keys}, "vocab": [...]}``
+      plus any informational keys; saved as ``run.json``.
+    loop: a ``LoopConfig``.
+
+  Returns:
+    A ``TrainResult``.
+  """
+  if not isinstance(run_dir, RunDir):
+    run_dir = RunDir(run_dir)
+  run_dir.check_compatible(meta)
+  log = loop.log
+  with task.graph.as_default():
+    saver = v1.train.Saver(max_to_keep=loop.max_to_keep)
+    init = v1.global_variables_initializer()
+  with v1.Session(graph=task.graph) as sess:
+    sess.run(init)
+    ckpt = run_dir.latest_checkpoint()
+    if ckpt:
+      compat.restore_checkpoint(sess, ckpt)
+    start = int(sess.run(task.global_step))
+    if ckpt:
+      log("resumed from %s at step %d (epoch %d)" %
+          (ckpt, start, start // max(1, task.steps_per_epoch) + 1))
+    writer = v1.summary.FileWriter(run_dir.path,
+                                   graph=None if ckpt else task.graph)
+
+    def save(step):
+      run_dir.write_meta(dict(meta, step=step))
+      path = saver.save(sess, os.path.join(run_dir.path, CHECKPOINT_PREFIX),
+                        global_step=step)
+      writer.flush()
+      return path
+
+    def evaluate(step):
+      if task.evaluate is None:
+        return {}
+      metrics = task.evaluate(sess)
+      writer.add_summary(_summary(step, metrics), step)
+      return metrics
+
+    fetches = {"loss": task.loss, "train_op": task.train_op}
+    fetches.update(task.extra_fetches)
+    step, loss, metrics = start, float("nan"), {}
+    interrupted = False
+    window_start, window_steps, window_loss = time.time(), 0, 0.0
+    total = max(loop.max_steps, start)
+    if start >= loop.max_steps:
+      log("already trained to step %d (max_steps %d): nothing to do" %
+          (start, loop.max_steps))
+    with _StopFlag() as stop:
+      while step < loop.max_steps:
+        out = sess.run(fetches, feed_dict=task.feed(step))
+        loss = float(out["loss"])
+        if not math.isfinite(loss):
+          raise TrainingDiverged(
+              "loss became %s at step %d; nothing from this step was saved "
+              "and the last checkpoint in %s is intact; lower "
+              "--learning_rate and rerun" % (loss, step + 1, run_dir.path))
+        step += 1  # train_op increments global_step by exactly one
+        window_steps += 1
+        window_loss += loss
+        scalars = {"loss": loss}
+        scalars.update({k: float(out[k]) for k in task.extra_fetches
+                        if np.ndim(out[k]) == 0})
+        writer.add_summary(_summary(step, scalars), step)
+        if task.after_step is not None:
+          task.after_step(sess, step, out)
+        done = step >= loop.max_steps
+        if loop.eval_every and step % loop.eval_every == 0 and not done:
+          metrics = evaluate(step)
+        if step % loop.log_every == 0 or done or stop.requested:
+          elapsed = time.time() - window_start
+          rate = window_steps * task.symbols_per_step / max(elapsed, 1e-9)
+          eta = (total - step) * elapsed / max(window_steps, 1)
+          extra = "".join(" %s %.4g" % (k, scalars[k])
+                          for k in sorted(scalars) if k != "loss")
+          log("step %d/%d  epoch %d  loss %.4f%s  %s/s %.0f  ETA %s" %
+              (step, total, (step - 1) // max(1, task.steps_per_epoch) + 1,
+               window_loss / window_steps, extra, task.unit, rate,
+               _fmt_duration(eta)))
+          window_start, window_steps, window_loss = time.time(), 0, 0.0
+        if stop.requested:
+          interrupted = True
+          metrics = evaluate(step)
+          log("interrupted: saved %s" % save(step))
+          break
+        if step % loop.checkpoint_every == 0 and not done:
+          metrics = evaluate(step)
+          save(step)
+    if not interrupted and step > start:
+      metrics = evaluate(step)
+      log("saved %s" % save(step))
+    elif not interrupted and task.evaluate is not None and ckpt:
+      metrics = evaluate(step)
+    writer.close()
+  return TrainResult(step=step, loss=loss, metrics=metrics,
+                     interrupted=interrupted, resumed_from=start)
