@@ -234,6 +234,8 @@ def train(task, run_dir, meta, loop):
         return {}
       metrics = task.evaluate(sess)
       writer.add_summary(_summary(step, metrics), step)
+      log("eval at step %d: %s" % (step, ", ".join(
+          "%s %.4f" % kv for kv in sorted(metrics.items()))))
       return metrics
 
     fetches = {"loss": task.loss, "train_op": task.train_op}

@@ -19,9 +19,14 @@ _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/char_rnn/config.py.")
-flags.DEFINE_enum("mode", "train", ["train", "sample"],
+flags.DEFINE_enum("mode", "train",
+                  ["train", "sample", "export_keras", "import_keras"],
                   "train: train or resume, then print a sample. sample: only "
-                  "sample from --checkpoint_dir.")
+                  "sample from --checkpoint_dir. export_keras: write the "
+                  "checkpoint as Keras weights (--keras_file). import_keras: "
+                  "write --keras_file as a TF1 checkpoint in --checkpoint_dir.")
+flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
+                    "Keras weights file for export_keras/import_keras.")
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")
 flags.DEFINE_integer("rnn_size", _D.rnn_size, "Units per layer.")
 flags.DEFINE_integer("num_layers", _D.num_layers, "Stacked layers.")
@@ -61,6 +66,12 @@ def main(argv):
   cli.quiet_tensorflow()
   config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
                                  FLAGS.config)
+  if FLAGS.mode == "export_keras":
+    runner.export_keras(config, FLAGS.keras_file)
+    return 0
+  if FLAGS.mode == "import_keras":
+    runner.import_keras(config, FLAGS.keras_file)
+    return 0
   if FLAGS.mode == "train":
     result = runner.train(config)
     if result.metrics:

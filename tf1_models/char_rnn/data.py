@@ -52,10 +52,13 @@ def parse_poems(text):
 
 
 def looks_like_poems(text):
-  """True when most non-empty lines are ``title:content``."""
-  lines = [l for l in text.split("\n")[:200] if l.strip()]
-  return bool(lines) and sum(l.count(":") == 1 for l in lines) > 0.8 * len(
-      lines)
+  """True when most of the first 200 non-empty lines are ``title:content``
+  with text on both sides (a play's ``First Citizen:`` lines are not)."""
+  lines = [l for l in text.split("\n") if l.strip()][:200]
+  poem_like = sum(1 for l in lines
+                  if l.count(":") == 1 and all(p.strip() for p in
+                                               l.split(":")))
+  return bool(lines) and poem_like > 0.5 * len(lines)
 
 
 @dataclasses.dataclass

@@ -102,8 +102,8 @@ class KerasCharRNN(object):
     for _ in range(length):
       out = self.step_model([np.array([[token]], np.int32)] + states)
       states = [np.asarray(s) for s in out[1:]]
-      token = sampling.pick_numpy(np.asarray(out[0])[0, -1], temperature,
-                                  top_k, rng)
+      logits = np.asarray(out[0])[0, -1, :self.vocab_size]  # no "unknown"
+      token = sampling.pick_numpy(logits, temperature, top_k, rng)
       ids.append(token)
       if token == end_id:
         break

@@ -100,7 +100,9 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
   """The in-graph sampler over the same variables as ``char_rnn``.
 
   Variables are created in the order and under the names the training graph
-  used, so its checkpoint restores here. Returns a ``sampling.Generator``.
+  used, so its checkpoint restores here. The softmax's extra last class (the
+  seed's id for unknown characters, never a target) is left out of the
+  choice, so every generated id decodes. Returns a ``sampling.Generator``.
   """
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   embedding = _embedding(vocab_size, rnn_size)
@@ -111,7 +113,8 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
       x = tf.nn.embedding_lookup(embedding, ids)
     with v1.variable_scope("rnn"):
       out, state = cell(x, state)
-    return tf.nn.bias_add(tf.matmul(out, weights), bias), state
+    logits = tf.nn.bias_add(tf.matmul(out, weights), bias)
+    return logits[:, :vocab_size], state
 
   return sampling.build_generator(step, cell.zero_state(1, tf.float32),
                                   end_id=end_id, line_end_ids=line_end_ids)

@@ -6,6 +6,7 @@ checkpoint directory: the vocabulary and model config come from its
 ``run.json``.
 """
 
+import json
 import os
 
 import numpy as np
@@ -13,7 +14,9 @@ import tensorflow as tf
 
 import compat
 from tf1_models import corpus, training
+from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
+from tf1_models.char_rnn import keras_model
 from tf1_models.char_rnn import model as model_lib
 from tf1_models.char_rnn.config import MODELS, FORMATS
 from tf1_models.errors import CheckpointMismatchError, UserError
@@ -184,3 +187,69 @@ def format_poem(text):
   if line:
     lines.append(line)
   return "\n".join(lines)
+
+
+def _keras_meta_path(keras_file):
+  return keras_file + ".run.json"
+
+
+def export_keras(config, keras_file, log=print):
+  """Write the checkpoint in ``config.checkpoint_dir`` as Keras weights
+  (``keras_file``, ending ``.weights.h5``) plus ``<keras_file>.run.json``."""
+  if not keras_file.endswith(".weights.h5"):
+    raise UserError("--keras_file must end with .weights.h5 (Keras 3's "
+                    "weights format), got %s" % keras_file)
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+  cfg = meta["config"]
+  weights = convert.read_checkpoint(ckpt, cfg["model"], cfg["num_layers"],
+                                    cfg["tie_layers"])
+  net = keras_model.KerasCharRNN(cfg["model"], len(meta["vocab"]),
+                                 cfg["rnn_size"], cfg["num_layers"])
+  convert.set_keras_weights(net, convert.tf1_to_keras(
+      weights, cfg["model"], cfg["num_layers"], cfg["tie_layers"]))
+  net.model.save_weights(keras_file)
+  with open(_keras_meta_path(keras_file), "w", encoding="utf-8") as f:
+    json.dump(dict(meta, source=ckpt), f, ensure_ascii=False)
+  log("wrote %s and %s from %s" % (keras_file, _keras_meta_path(keras_file),
+                                   ckpt))
+  return net
+
+
+def import_keras(config, keras_file, log=print):
+  """Write Keras weights (from ``export_keras`` or a Keras training run) as
+  a TF1 checkpoint, resumable and sampleable, in ``config.checkpoint_dir``."""
+  meta_path = _keras_meta_path(keras_file)
+  if not os.path.isfile(keras_file) or not os.path.isfile(meta_path):
+    raise UserError("need %s and %s (as written by --mode=export_keras)" %
+                    (keras_file, meta_path))
+  with open(meta_path, encoding="utf-8") as f:
+    meta = json.load(f)
+  meta.pop("source", None)
+  cfg = meta["config"]
+  run_dir = training.RunDir(checkpoint_dir(config))
+  if run_dir.latest_checkpoint():
+    raise UserError("%s already holds a checkpoint; import into an empty "
+                    "--checkpoint_dir" % run_dir.path)
+  net = keras_model.KerasCharRNN(cfg["model"], len(meta["vocab"]),
+                                 cfg["rnn_size"], cfg["num_layers"])
+  net.model.load_weights(keras_file)
+  weights = convert.keras_to_tf1(convert.get_keras_weights(net), cfg["model"],
+                                 cfg["num_layers"], cfg["tie_layers"])
+  graph = tf.Graph()
+  with graph.as_default():
+    inp = v1.placeholder(tf.int32, [cfg["batch_size"], None])
+    model_lib.char_rnn(cfg["model"], inp, inp, len(meta["vocab"]),
+                       rnn_size=cfg["rnn_size"], num_layers=cfg["num_layers"],
+                       batch_size=cfg["batch_size"],
+                       tie_layers=cfg["tie_layers"])
+    saver = v1.train.Saver()
+    with v1.Session(graph=graph) as sess:
+      sess.run(v1.global_variables_initializer())
+      convert.assign_tf1(sess, weights)
+      run_dir.write_meta(dict(meta, step=0))
+      path = saver.save(sess, os.path.join(run_dir.path,
+                                           training.CHECKPOINT_PREFIX),
+                        global_step=0)
+  log("wrote TF1 checkpoint %s from %s" % (path, keras_file))
+  return path

@@ -1,0 +1,121 @@
+"""python -m tf1_models.char_rnn.benchmark: speed ratios measured in one run.
+
+Prints two ratios (run it on an otherwise idle machine):
+  1. generation: the in-graph ``tf.while_loop`` sampler (one ``session.run``
+     per text) against one ``session.run`` per character feeding the state
+     back (the seed project's way), same weights and length;
+  2. training: characters/second of the TF1 graph (``dynamic_rnn`` over
+     compat cells, Adam) against the Keras 3 rewrite (``train_on_batch``),
+     same config and batches.
+
+Targets (issue): (1) >= 5x; (2) the TF1 graph not slower (ratio >= 1).
+"""
+
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from absl import app, flags  # noqa: E402
+
+from tf1_models import cli  # noqa: E402
+from tf1_models.char_rnn import keras_model, model as model_lib  # noqa: E402
+
+v1 = tf.compat.v1
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("model", "lstm", ["rnn", "gru", "lstm"], "Cell type.")
+flags.DEFINE_integer("rnn_size", 128, "Units per layer.")
+flags.DEFINE_integer("num_layers", 2, "Layers.")
+flags.DEFINE_integer("vocab", 3000, "Vocabulary size (poems: ~3,500).")
+flags.DEFINE_integer("length", 300, "Characters to generate.")
+flags.DEFINE_integer("batch_size", 64, "Training batch.")
+flags.DEFINE_integer("seq_length", 50, "Training window.")
+flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
+
+
+def time_generation(model, vocab, rnn_size, num_layers, length):
+  """Seconds for ``length`` characters: (in-graph loop, per-char runs)."""
+  with tf.Graph().as_default() as g:
+    gen = model_lib.build_generator(model, vocab, rnn_size, num_layers)
+    with v1.Session(graph=g) as sess:
+      sess.run(v1.global_variables_initializer())
+      feed = gen.feed([1], length, temperature=0.0)
+      sess.run(gen.ids, gen.feed([1], 5, temperature=0.0))  # warm up
+      start = time.perf_counter()
+      ids = sess.run(gen.ids, feed)
+      in_graph = time.perf_counter() - start
+      assert len(ids) == length
+  with tf.Graph().as_default() as g:
+    inp = v1.placeholder(tf.int32, [1, None])
+    ep = model_lib.char_rnn(model, inp, None, vocab, rnn_size=rnn_size,
+                            num_layers=num_layers)
+    with v1.Session(graph=g) as sess:
+      sess.run(v1.global_variables_initializer())
+      state = sess.run(ep["initial_state"])
+      token = 1
+      sess.run(ep["prediction"], {inp: [[token]]})  # warm up
+      start = time.perf_counter()
+      for _ in range(length):
+        probs, state = sess.run([ep["prediction"], ep["last_state"]],
+                                {inp: [[token]], ep["initial_state"]: state})
+        token = int(np.argmax(probs[0, :vocab]))
+      per_char = time.perf_counter() - start
+  return in_graph, per_char
+
+
+def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps):
+  """Characters/second: (TF1 graph, Keras rewrite)."""
+  rng = np.random.RandomState(0)
+  batches = [(rng.randint(0, vocab, (batch, seq)).astype(np.int32),
+              rng.randint(0, vocab, (batch, seq)).astype(np.int32))
+             for _ in range(steps + 2)]
+  chars = batch * seq * steps
+  with tf.Graph().as_default() as g:
+    inp = v1.placeholder(tf.int32, [batch, None])
+    out = v1.placeholder(tf.int32, [batch, None])
+    ep = model_lib.char_rnn(model, inp, out, vocab, rnn_size=rnn_size,
+                            num_layers=num_layers, batch_size=batch)
+    with v1.Session(graph=g) as sess:
+      sess.run(v1.global_variables_initializer())
+      for x, y in batches[:2]:
+        sess.run(ep["train_op"], {inp: x, out: y})
+      start = time.perf_counter()
+      for x, y in batches[2:]:
+        sess.run(ep["train_op"], {inp: x, out: y})
+      tf1 = chars / (time.perf_counter() - start)
+  net = keras_model.KerasCharRNN(model, vocab, rnn_size, num_layers)
+  net.compile(0.01)
+  for x, y in batches[:2]:
+    net.model.train_on_batch(x, y)
+  start = time.perf_counter()
+  for x, y in batches[2:]:
+    net.model.train_on_batch(x, y)
+  keras = chars / (time.perf_counter() - start)
+  return tf1, keras
+
+
+def main(argv):
+  del argv
+  cli.quiet_tensorflow()
+  print("char_rnn benchmark: %s %dx%d, vocabulary %d, %d CPU threads" %
+        (FLAGS.model, FLAGS.num_layers, FLAGS.rnn_size, FLAGS.vocab,
+         os.cpu_count()))
+  in_graph, per_char = time_generation(FLAGS.model, FLAGS.vocab,
+                                       FLAGS.rnn_size, FLAGS.num_layers,
+                                       FLAGS.length)
+  print("generation of %d chars: in-graph while_loop %.3fs, one "
+        "session.run per char %.3fs -> in-graph is %.1fx faster" %
+        (FLAGS.length, in_graph, per_char, per_char / in_graph))
+  tf1, keras = time_training(FLAGS.model, FLAGS.vocab, FLAGS.rnn_size,
+                             FLAGS.num_layers, FLAGS.batch_size,
+                             FLAGS.seq_length, FLAGS.train_steps)
+  print("training (batch %d x %d chars, %d steps): TF1 graph %.0f chars/s, "
+        "Keras 3 %.0f chars/s -> TF1/Keras = %.2f" %
+        (FLAGS.batch_size, FLAGS.seq_length, FLAGS.train_steps, tf1, keras,
+         tf1 / keras))
+
+
+if __name__ == "__main__":
+  app.run(main)
