@@ -1,0 +1,78 @@
+"""python -m tf1_models.word2vec: train skip-gram/CBOW, query neighbours.
+
+  python -m tf1_models.word2vec --model=skipgram          # train (resumes)
+  python -m tf1_models.word2vec --model=cbow --combiner=mean
+  python -m tf1_models.word2vec --config=seed             # the notebook run
+  python -m tf1_models.word2vec --nearest=one,king        # query a saved run
+  tensorboard --logdir runs/word2vec_skipgram             # projector tab
+
+Flags given explicitly override the chosen ``--config`` preset.
+"""
+
+from absl import app, flags
+
+from tf1_models import cli
+from tf1_models.errors import run_main
+from tf1_models.word2vec import config as config_lib
+from tf1_models.word2vec import runner
+
+FLAGS = flags.FLAGS
+_D = config_lib.Config()
+
+flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
+                  "Preset; see tf1_models/word2vec/config.py.")
+flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS),
+                  "skipgram: predict context from word; cbow: word from "
+                  "context.")
+flags.DEFINE_enum("combiner", _D.combiner, list(config_lib.COMBINERS),
+                  "CBOW: sum (the seed) or mean of the context embeddings.")
+flags.DEFINE_integer("vocabulary_size", _D.vocabulary_size,
+                     "Most frequent words kept, UNK included.")
+flags.DEFINE_integer("embedding_size", _D.embedding_size,
+                     "Embedding dimension.")
+flags.DEFINE_integer("batch_size", _D.batch_size, "Examples per batch.")
+flags.DEFINE_integer("skip_window", _D.skip_window,
+                     "Context words on each side.")
+flags.DEFINE_integer("num_skips", _D.num_skips,
+                     "Skip-gram: pairs drawn per centre word.")
+flags.DEFINE_integer("num_sampled", _D.num_sampled,
+                     "Classes sampled by the sampled softmax.")
+flags.DEFINE_float("learning_rate", _D.learning_rate, "Adagrad learning rate.")
+flags.DEFINE_integer("max_steps", _D.max_steps, "Stop at this global step.")
+flags.DEFINE_integer("top_k", _D.top_k, "Neighbours to show per word.")
+flags.DEFINE_string("corpus", _D.corpus,
+                    "Plain-text corpus (words split on whitespace). Default: "
+                    "../shared/data/text8_prefix.txt, else the shipped slice.")
+flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
+                    "Run directory (default runs/word2vec_<model>).")
+flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every,
+                     "Steps between checkpoints (and number-word figures).")
+flags.DEFINE_integer("log_every", _D.log_every,
+                     "Steps between average-loss lines.")
+flags.DEFINE_integer("neighbours_every", _D.neighbours_every,
+                     "Steps between validation-word neighbour lists.")
+flags.DEFINE_integer("seed", _D.seed,
+                     "Random seed (graph, validation words, batches).")
+flags.DEFINE_string("nearest", _D.nearest,
+                    "Comma-separated words: print their nearest neighbours "
+                    "from the run in --checkpoint_dir instead of training.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
+  cli.quiet_tensorflow()
+  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
+                                 FLAGS.config)
+  if config.nearest:
+    print("\n".join(runner.nearest(config)))
+    return 0
+  result = runner.train(config)
+  print("final: step %d, last loss %.4f%s" % (
+      result.step, result.loss, "".join(
+          ", %s %.2f" % kv for kv in sorted(result.metrics.items()))))
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(run_main(main, "python -m tf1_models.word2vec"))

@@ -1,0 +1,100 @@
+"""The Udacity word2vec graphs (skip-gram and CBOW) under ``tf.compat.v1``.
+
+As in the notebook, on ``/cpu:0``:
+  * ``embeddings [V, D]`` uniform(-1, 1); ``softmax_weights [V, D]``
+    truncated normal with stddev ``1/sqrt(D)``; ``softmax_biases [V]`` zeros.
+    The notebook made them with ``tf.Variable`` and no name, so in a
+    checkpoint they are ``Variable``, ``Variable_1`` and ``Variable_2``.
+  * skip-gram: the input word's embedding; CBOW: the ``2*skip_window``
+    context embeddings combined by ``sum`` (the seed's ``reduce_sum``) or
+    ``mean``.
+  * ``tf.nn.sampled_softmax_loss`` with ``num_sampled`` classes drawn by the
+    default log-uniform (Zipfian) sampler, unique draws, accidental hits
+    removed, averaged over the batch; ``AdagradOptimizer(learning_rate)``
+    (initial accumulator 0.1, no epsilon).
+  * cosine similarity of the validation words to every word, from the
+    row-normalised embeddings.
+
+Added here: ``full_loss`` (the exact softmax over all V classes, for checking
+and parity), ``sampled_values`` to pass the sampled candidates explicitly
+(as TF1's own argument of that name), and a ``global_step`` the train op
+increments (for checkpoints and resume).
+"""
+
+import math
+
+import tensorflow as tf
+
+v1 = tf.compat.v1
+
+MODELS = ("skipgram", "cbow")
+COMBINERS = ("sum", "mean")
+# The notebook's unnamed tf.Variables, in creation order.
+EMBEDDINGS, SOFTMAX_WEIGHTS, SOFTMAX_BIASES = (
+    "Variable", "Variable_1", "Variable_2")
+VARIABLE_NAMES = (EMBEDDINGS, SOFTMAX_WEIGHTS, SOFTMAX_BIASES)
+
+
+def combine(embed, model, combiner):
+  """The vector the softmax sees: skip-gram's embedding, or CBOW's context
+  embeddings ``[B, 2*skip_window, D]`` summed or averaged."""
+  if model == "skipgram":
+    return embed
+  if model != "cbow":
+    raise ValueError("unknown model %r; choose skipgram or cbow" % model)
+  if combiner == "sum":
+    return tf.reduce_sum(embed, 1)
+  if combiner == "mean":
+    return tf.reduce_mean(embed, 1)
+  raise ValueError("unknown combiner %r; choose sum or mean" % combiner)
+
+
+def word2vec(model, train_inputs, train_labels, vocab_size,
+             embedding_size=128, num_sampled=64, learning_rate=1.0,
+             combiner="sum", valid_examples=None, sampled_values=None):
+  """The notebook's graph; returns its tensors in a dict.
+
+  Args:
+    model: ``skipgram`` (``train_inputs`` int32 ``[B]``) or ``cbow``
+      (``train_inputs`` int32 ``[B, 2*skip_window]``).
+    train_labels: int32 ``[B, 1]``.
+    valid_examples: word ids whose neighbours ``similarity`` scores.
+    sampled_values: ``(sampled, true_expected_count,
+      sampled_expected_count)`` to use instead of drawing candidates.
+  """
+  with tf.device("/cpu:0"):
+    embeddings = v1.Variable(
+        v1.random_uniform([vocab_size, embedding_size], -1.0, 1.0))
+    softmax_weights = v1.Variable(v1.truncated_normal(
+        [vocab_size, embedding_size], stddev=1.0 / math.sqrt(embedding_size)))
+    softmax_biases = v1.Variable(tf.zeros([vocab_size]))
+
+    embed = combine(tf.nn.embedding_lookup(embeddings, train_inputs), model,
+                    combiner)
+    loss = tf.reduce_mean(v1.nn.sampled_softmax_loss(
+        weights=softmax_weights, biases=softmax_biases, labels=train_labels,
+        inputs=embed, num_sampled=num_sampled, num_classes=vocab_size,
+        sampled_values=sampled_values))
+    logits = tf.matmul(embed, softmax_weights, transpose_b=True)
+    logits = tf.nn.bias_add(logits, softmax_biases)
+    full_loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.reshape(train_labels, [-1]), logits=logits))
+
+    global_step = v1.train.get_or_create_global_step()
+    train_op = v1.train.AdagradOptimizer(learning_rate).minimize(
+        loss, global_step=global_step)
+
+    norm = tf.sqrt(tf.reduce_sum(tf.square(embeddings), 1, keepdims=True))
+    normalized_embeddings = embeddings / norm
+    end_points = dict(
+        embeddings=embeddings, softmax_weights=softmax_weights,
+        softmax_biases=softmax_biases, embed=embed, loss=loss,
+        full_loss=full_loss, logits=logits, train_op=train_op,
+        global_step=global_step,
+        normalized_embeddings=normalized_embeddings)
+    if valid_examples is not None and len(valid_examples):
+      valid = tf.constant(valid_examples, dtype=tf.int32)
+      valid_embeddings = tf.nn.embedding_lookup(normalized_embeddings, valid)
+      end_points["similarity"] = tf.matmul(
+          valid_embeddings, normalized_embeddings, transpose_b=True)
+  return end_points
