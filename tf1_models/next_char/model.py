@@ -1,0 +1,162 @@
+"""The TF1 graph twin of the seed's Keras next-character model.
+
+The seed is ``Sequential([Embedding(V, 256), SimpleRNN(256), Dense(V,
+softmax)])``. Written the TF1 way that is:
+
+  * ``embedding [V, embedding_dim]`` (``get_variable``) and
+    ``tf.nn.embedding_lookup``;
+  * a ``BasicRNNCell`` (``--cell=gru|lstm``: ``GRUCell`` /
+    ``BasicLSTMCell``) under ``tf.nn.dynamic_rnn`` with ``sequence_length``,
+    so a window shorter than the padded width runs only over its real steps:
+    after ``length`` steps TF1 writes zero outputs and copies the state
+    through;
+  * the last VALID output, ``outputs[b, length[b] - 1]`` (Keras's
+    ``SimpleRNN`` without ``return_sequences``). ``outputs[:, -1]`` would be
+    a zero row for every short window;
+  * ``--bidirectional``: ``tf.nn.bidirectional_dynamic_rnn`` with a forward
+    and a backward cell. TF1 reverses the first ``length`` steps of each row
+    (``reverse_sequence``) for the backward cell and reverses its outputs
+    back, so the backward cell's final output -- the one that has read the
+    whole window -- sits at time 0. The features are
+    ``[fw[b, length - 1], bw[b, 0]]``, which is what Keras's
+    ``Bidirectional(..., merge_mode="concat")`` returns without sequences;
+  * ``tf.layers.dense`` (``compat.dense``) to ``V`` logits, a softmax for the
+    probabilities, and ``sparse_softmax_cross_entropy_with_logits``, which is
+    what Keras computes for ``sparse_categorical_crossentropy`` on a softmax
+    output (it reads the logits under the softmax);
+  * ``AdamOptimizer(0.001, epsilon=1e-7)``: Keras's ``"adam"``, whose
+    epsilon is 1e-7 where TF1's default was 1e-8.
+
+Initialisers follow TF1 defaults (Glorot uniform kernels, zero biases), the
+embedding Keras's uniform(-0.05, 0.05); weights move between the two
+implementations through ``convert``, so initialisers never have to match.
+
+``NextCharNet`` holds the cells, embedding and dense layer so the graph can
+be applied twice (the sampler runs it inside a ``tf.while_loop``) on one set
+of variables.
+"""
+
+import tensorflow as tf
+
+import compat
+from tf1_models import sampling
+
+v1 = tf.compat.v1
+
+CELLS = {"rnn": compat.BasicRNNCell, "gru": compat.GRUCell,
+         "lstm": compat.BasicLSTMCell}
+ADAM_EPSILON = 1e-7  # Keras's default; TF1's AdamOptimizer had 1e-8
+
+
+def make_cell(cell, units):
+  if cell not in CELLS:
+    raise ValueError("unknown cell %r; choose rnn, gru or lstm" % cell)
+  return CELLS[cell](units)
+
+
+def last_valid(outputs, lengths):
+  """``outputs[b, lengths[b] - 1]`` for every row ``b``."""
+  return tf.gather(outputs, lengths - 1, axis=1, batch_dims=1)
+
+
+class NextCharNet(object):
+  """Embedding -> (bi)directional RNN with lengths -> dense logits."""
+
+  def __init__(self, vocab_size, cell="rnn", bidirectional=False,
+               embedding_dim=256, rnn_size=256):
+    self.vocab_size = vocab_size
+    self.bidirectional = bidirectional
+    self.embedding_dim = embedding_dim
+    self.fw = make_cell(cell, rnn_size)
+    self.bw = make_cell(cell, rnn_size) if bidirectional else None
+    self.dense = compat.Dense(vocab_size, name="dense")
+    self.embedding = None
+
+  def __call__(self, ids, lengths):
+    """End points for ``ids [B, T]`` whose first ``lengths [B]`` steps are
+    real: ``outputs`` (per step; a pair for bidirectional), ``features``
+    (the last valid output), ``logits`` and ``probs`` ``[B, V]``."""
+    if self.embedding is None:
+      self.embedding = v1.get_variable(
+          "embedding", [self.vocab_size, self.embedding_dim],
+          initializer=v1.random_uniform_initializer(-0.05, 0.05))
+    x = tf.nn.embedding_lookup(self.embedding, ids)
+    if self.bidirectional:
+      outputs, _ = v1.nn.bidirectional_dynamic_rnn(
+          self.fw, self.bw, x, sequence_length=lengths, dtype=tf.float32)
+      fw, bw = outputs
+      features = tf.concat([last_valid(fw, lengths), bw[:, 0]], axis=-1)
+    else:
+      outputs, _ = v1.nn.dynamic_rnn(self.fw, x, sequence_length=lengths,
+                                     dtype=tf.float32)
+      features = last_valid(outputs, lengths)
+    logits = self.dense(features)
+    return {"outputs": outputs, "features": features, "logits": logits,
+            "probs": tf.nn.softmax(logits)}
+
+
+def full_lengths(ids):
+  """Every row uses all its steps: the default ``lengths`` feed."""
+  shape = tf.shape(ids)
+  return v1.placeholder_with_default(tf.fill([shape[0]], shape[1]), [None],
+                                     name="lengths")
+
+
+def build_graph(vocab_size, cell="rnn", bidirectional=False,
+                embedding_dim=256, rnn_size=256, learning_rate=None):
+  """Placeholders ``ids [B, T]`` (int32), ``lengths [B]`` (default: T) and,
+  with ``learning_rate``, ``targets [B]`` plus ``loss``, ``train_op`` and
+  ``global_step``. Call inside a fresh ``tf.Graph``."""
+  ids = v1.placeholder(tf.int32, [None, None], name="ids")
+  lengths = full_lengths(ids)
+  net = NextCharNet(vocab_size, cell, bidirectional, embedding_dim, rnn_size)
+  end_points = net(ids, lengths)
+  end_points.update(ids=ids, lengths=lengths, net=net)
+  if learning_rate is not None:
+    targets = v1.placeholder(tf.int32, [None], name="targets")
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=targets, logits=end_points["logits"]))
+    global_step = v1.train.get_or_create_global_step()
+    optimizer = v1.train.AdamOptimizer(learning_rate, epsilon=ADAM_EPSILON)
+    end_points.update(
+        targets=targets, loss=loss, global_step=global_step,
+        optimizer=optimizer,
+        train_op=optimizer.minimize(loss, global_step=global_step))
+  return end_points
+
+
+def model_variables(graph):
+  """``{name: variable}`` of the model (no optimizer slots, no step)."""
+  out = {}
+  for var in graph.get_collection(v1.GraphKeys.TRAINABLE_VARIABLES):
+    out[var.op.name] = var
+  return out
+
+
+def build_generator(vocab_size, cell, bidirectional, embedding_dim, rnn_size,
+                    seq_length):
+  """The seed's generation loop in one ``tf.while_loop``.
+
+  The seed re-read the last ``seq_length`` characters of the text for every
+  new character (``generated_text[-seq_length:]``); it did not carry an RNN
+  state. The sampler's "state" is therefore the window itself, right-padded
+  to ``seq_length`` with its length: each step appends the chosen id (once
+  full, the oldest drops out) and runs the network over the window.
+  Variables are named as in ``build_graph``, so its checkpoints restore.
+  Returns ``(sampling.Generator, net)``.
+  """
+  net = NextCharNet(vocab_size, cell, bidirectional, embedding_dim, rnn_size)
+  warm = tf.zeros([1, seq_length], tf.int32)
+  net(warm, tf.ones([1], tf.int32))  # creates the variables outside the loop
+
+  def step(token, state):
+    window, n = state
+    shifted = tf.concat([window[:, 1:], tf.reshape(token, [1, 1])], axis=1)
+    appended = tf.tensor_scatter_nd_update(
+        window, [[0, tf.minimum(n, seq_length - 1)]], token)
+    window = tf.where(n >= seq_length, shifted, appended)
+    n = tf.minimum(n + 1, seq_length)
+    return net(window, tf.reshape(n, [1]))["logits"], (window, n)
+
+  generator = sampling.build_generator(step, (warm, tf.constant(0)))
+  return generator, net

@@ -1,0 +1,347 @@
+"""next_char train, sample and convert, as plain functions of a ``Config``.
+
+``impl="tf1"`` trains the TF1 graph twin through the shared loop
+(``tf1_models.training``); ``impl="keras"`` trains the Keras 3 model with a
+small loop of its own over the same ``feed(step)`` batches (Keras has no
+``Session``), saving ``model.weights.h5`` plus the optimizer state and the
+same ``run.json``. Both resume at the saved step. ``sample`` needs only the
+run directory; ``convert_run`` turns a run of one implementation into a run
+of the other that generates the same greedy text.
+"""
+
+import math
+import os
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import compat
+from tf1_models import corpus, training
+from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
+                               UserError)
+from tf1_models.next_char import convert
+from tf1_models.next_char import data as data_lib
+from tf1_models.next_char import keras_model
+from tf1_models.next_char import model as model_lib
+from tf1_models.next_char.config import CELLS, IMPLS
+
+v1 = tf.compat.v1
+MODEL_NAME = "next_char"
+OPTIMIZER_STATE = "optimizer.npz"
+
+
+def checkpoint_dir(config):
+  if config.checkpoint_dir:
+    return config.checkpoint_dir
+  return os.path.join("runs", "next_char_%s_%s%s" % (
+      config.impl, config.cell, "_bi" if config.bidirectional else ""))
+
+
+def validate(config):
+  if config.impl not in IMPLS:
+    raise UserError("unknown --impl=%s; choose one of %s" %
+                    (config.impl, ", ".join(IMPLS)))
+  if config.cell not in CELLS:
+    raise UserError("unknown --cell=%s; choose one of %s" %
+                    (config.cell, ", ".join(CELLS)))
+  for key in ("embedding_dim", "rnn_size", "seq_length", "batch_size"):
+    if getattr(config, key) < 1:
+      raise UserError("--%s must be at least 1, got %d" %
+                      (key, getattr(config, key)))
+  if not config.learning_rate > 0:
+    raise UserError("--learning_rate must be positive, got %g" %
+                    config.learning_rate)
+  if not 0 <= config.val_fraction < 1:
+    raise UserError("--val_fraction must be in [0, 1), got %g" %
+                    config.val_fraction)
+
+
+def load_data(config, log=print):
+  path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
+                                       config.shipped_corpus)
+  text = corpus.read_text(path)
+  log("corpus: %s (%s, %d characters)" % (path, origin, len(text)))
+  return data_lib.windows(text, config.seq_length, config.batch_size,
+                          config.val_fraction, config.seed)
+
+
+def meta_for(config, vocab):
+  return {"model": MODEL_NAME, "config": config.model_config(),
+          "vocab": vocab.to_json()}
+
+
+def _refuse_converted(run_dir):
+  meta = run_dir.read_meta()
+  if meta and meta.get("converted_from"):
+    raise CheckpointMismatchError(
+        "%s holds weights converted from a %s run, without optimizer state; "
+        "sample from it, or train into a new --checkpoint_dir" %
+        (run_dir.path, meta["converted_from"]))
+
+
+def train(config, log=print):
+  """Train (or resume) and return a ``training.TrainResult``."""
+  validate(config)
+  data = load_data(config, log)
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta = meta_for(config, data.vocab)
+  run_dir.check_compatible(meta)
+  _refuse_converted(run_dir)
+  max_steps = config.epochs * data.steps_per_epoch
+  if config.max_steps:
+    max_steps = min(max_steps, config.max_steps) if config.epochs else (
+        config.max_steps)
+  log("model: %s %s%s, embedding %d, %d units, vocabulary %d, %d windows "
+      "(%d steps/epoch), training to step %d in %s" % (
+          config.impl, "bidirectional " if config.bidirectional else "",
+          config.cell, config.embedding_dim, config.rnn_size, len(data.vocab),
+          data.train_windows, data.steps_per_epoch, max_steps, run_dir.path))
+  loop = training.LoopConfig(max_steps=max_steps,
+                             checkpoint_every=config.checkpoint_every,
+                             log_every=config.log_every, log=log)
+  if config.impl == "tf1":
+    task = build_train_task(config, data)
+    return training.train(task, run_dir, meta, loop)
+  return train_keras(config, data, run_dir, meta, loop)
+
+
+def build_train_task(config, data):
+  """The TF1 twin's training graph, fresh, wrapped as a ``TrainTask``."""
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(config.seed)
+    ep = model_lib.build_graph(len(data.vocab), config.cell,
+                               config.bidirectional, config.embedding_dim,
+                               config.rnn_size, config.learning_rate)
+
+  def feed(step):
+    x, y = data.batch(step)
+    return {ep["ids"]: x, ep["targets"]: y}
+
+  def evaluate(sess):
+    losses = [sess.run(ep["loss"], {ep["ids"]: x, ep["targets"]: y})
+              for x, y in data.val_batches(config.val_batches)]
+    return {"val_loss": float(np.mean(losses))} if losses else {}
+
+  return training.TrainTask(
+      graph=graph, loss=ep["loss"], train_op=ep["train_op"],
+      global_step=ep["global_step"], feed=feed,
+      steps_per_epoch=data.steps_per_epoch,
+      symbols_per_step=config.batch_size * config.seq_length,
+      evaluate=evaluate if config.val_fraction > 0 else None)
+
+
+def build_keras(config_dict, vocab_size):
+  return keras_model.NextCharModel(
+      vocab_size, config_dict["cell"], config_dict["bidirectional"],
+      config_dict["embedding_dim"], config_dict["rnn_size"],
+      config_dict["seq_length"])
+
+
+class KerasTrainer(object):
+  """Keras 3's side of the shared loop: one compiled step, densified
+  embedding gradients, weights + optimizer state on disk."""
+
+  def __init__(self, config, vocab_size):
+    keras.utils.set_random_seed(config.seed)
+    self.net = build_keras(config.model_config(), vocab_size)
+    self.optimizer = keras.optimizers.Adam(config.learning_rate)
+    self.loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    self.variables = self.net.model.trainable_variables
+    self.optimizer.build(self.variables)
+
+  @tf.function
+  def step(self, x, y):
+    with tf.GradientTape() as tape:
+      loss = self.loss_fn(y, self.net.model(x, training=True))
+    grads = tape.gradient(loss, self.variables)
+    # Densify: Keras 3's Adam squares an IndexedSlices gradient (the
+    # embedding's) per occurrence before duplicates are summed; the seed's
+    # Keras 2 and TF1 summed first. Dense gradients keep that behaviour.
+    grads = [tf.convert_to_tensor(g) for g in grads]
+    self.optimizer.apply_gradients(zip(grads, self.variables))
+    return loss
+
+  @tf.function
+  def loss(self, x, y):
+    return self.loss_fn(y, self.net.model(x))
+
+  def save(self, path):
+    os.makedirs(path, exist_ok=True)
+    weights = convert.keras_weights_path(path)
+    self.net.model.save_weights(weights + ".tmp.weights.h5")
+    os.replace(weights + ".tmp.weights.h5", weights)
+    state = os.path.join(path, OPTIMIZER_STATE)
+    with open(state + ".tmp", "wb") as f:
+      np.savez(f, *[np.asarray(v) for v in self.optimizer.variables])
+    os.replace(state + ".tmp", state)
+
+  def restore(self, path):
+    self.net.model.load_weights(convert.keras_weights_path(path))
+    with np.load(os.path.join(path, OPTIMIZER_STATE)) as saved:
+      for k, var in enumerate(self.optimizer.variables):
+        var.assign(saved["arr_%d" % k])
+
+
+def train_keras(config, data, run_dir, meta, loop):
+  """The Keras run: same batches, same resume and NaN rules as the TF1
+  loop (without TensorBoard summaries)."""
+  log = loop.log
+  trainer = KerasTrainer(config, len(data.vocab))
+  old = run_dir.read_meta()
+  start = 0
+  if old is not None and os.path.isfile(convert.keras_weights_path(
+      run_dir.path)):
+    trainer.restore(run_dir.path)
+    start = int(old["step"])
+    log("resumed from %s at step %d" % (run_dir.path, start))
+
+  def save(step):
+    trainer.save(run_dir.path)
+    run_dir.write_meta(dict(meta, step=step))
+
+  def evaluate():
+    losses = [float(trainer.loss(x, y))
+              for x, y in data.val_batches(config.val_batches)]
+    return {"val_loss": float(np.mean(losses))} if losses else {}
+
+  step, loss, window, t0, interrupted = start, float("nan"), [], time.time(), False
+  try:
+    while step < loop.max_steps:
+      x, y = data.batch(step)
+      loss = float(trainer.step(x, y))
+      if not math.isfinite(loss):
+        raise TrainingDiverged(
+            "loss became %s at step %d; nothing from this step was saved and "
+            "the last checkpoint in %s is intact; lower --learning_rate and "
+            "rerun" % (loss, step + 1, run_dir.path))
+      step += 1
+      window.append(loss)
+      if step % loop.log_every == 0 or step == loop.max_steps:
+        rate = len(window) * x.size / max(time.time() - t0, 1e-9)
+        log("step %d/%d  epoch %d  loss %.4f  chars/s %.0f" %
+            (step, loop.max_steps, (step - 1) // data.steps_per_epoch + 1,
+             np.mean(window), rate))
+        window, t0 = [], time.time()
+      if step % loop.checkpoint_every == 0 and step < loop.max_steps:
+        save(step)
+  except KeyboardInterrupt:
+    interrupted = True
+  metrics = {}
+  if step > start:
+    if config.val_fraction > 0:
+      metrics = evaluate()
+    save(step)
+    log("saved %s at step %d%s" % (
+        convert.keras_weights_path(run_dir.path), step,
+        " (interrupted)" if interrupted else ""))
+  return training.TrainResult(step=step, loss=loss, metrics=metrics,
+                              interrupted=interrupted, resumed_from=start)
+
+
+def load_run(path):
+  """``(meta, impl)`` of a trained run directory, or a one-line error."""
+  run_dir = training.RunDir(path)
+  meta = run_dir.read_meta()
+  if meta is None:
+    raise CheckpointMismatchError(
+        "no trained run in %s; train first (--mode=train) or pass the "
+        "--checkpoint_dir of a trained run" % path)
+  impl = meta.get("config", {}).get("impl")
+  if impl == "tf1":
+    meta, _ = run_dir.load_for_inference(MODEL_NAME)
+  elif meta.get("model") != MODEL_NAME or not os.path.isfile(
+      convert.keras_weights_path(path)):
+    raise CheckpointMismatchError(
+        "%s holds no next_char keras weights (%s); use another "
+        "--checkpoint_dir" % (path, convert.KERAS_WEIGHTS))
+  return meta, impl
+
+
+def _tf1_weights(path, cfg):
+  ckpt = training.RunDir(path).latest_checkpoint()
+  return convert.read_checkpoint(ckpt, cfg["cell"], cfg["bidirectional"])
+
+
+def _keras_net(path, cfg, vocab):
+  net = build_keras(cfg, len(vocab))
+  net.model.load_weights(convert.keras_weights_path(path))
+  return net
+
+
+def generate_ids(path, prime_ids, length, temperature=0.0, seed=0):
+  """Ids generated by the run in ``path`` with its own implementation."""
+  meta, impl = load_run(path)
+  cfg = meta["config"]
+  vocab = corpus.Vocabulary.from_json(meta["vocab"])
+  if impl == "keras":
+    return _keras_net(path, cfg, vocab).generate(prime_ids, length,
+                                                 temperature, seed)
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(seed)
+    gen, _ = model_lib.build_generator(
+        len(vocab), cfg["cell"], cfg["bidirectional"], cfg["embedding_dim"],
+        cfg["rnn_size"], cfg["seq_length"])
+  with v1.Session(graph=graph) as sess:
+    try:
+      compat.restore_checkpoint(sess, training.RunDir(path)
+                                .latest_checkpoint())
+    except compat.LegacyNameError as e:
+      raise CheckpointMismatchError(str(e))
+    return [int(i) for i in sess.run(gen.ids, gen.feed(
+        prime_ids, length, temperature))]
+
+
+def sample(config, log=print):
+  """The prime plus ``config.length`` generated characters."""
+  path = checkpoint_dir(config)
+  meta, _ = load_run(path)
+  vocab = corpus.Vocabulary.from_json(meta["vocab"])
+  if not config.prime:
+    raise UserError("--prime is empty; the model needs at least one "
+                    "character to predict from")
+  prime_ids = vocab.encode(config.prime, "--prime")
+  ids = generate_ids(path, prime_ids, config.length, config.temperature,
+                     config.seed)
+  return config.prime + "".join(vocab.decode(ids))
+
+
+def convert_run(source, target, log=print):
+  """Write the run in ``source`` as a run of the other implementation in
+  ``target`` (model weights and run.json; no optimizer state)."""
+  meta, impl = load_run(source)
+  cfg = dict(meta["config"])
+  vocab = corpus.Vocabulary.from_json(meta["vocab"])
+  out = training.RunDir(target)
+  if out.read_meta() is not None or out.latest_checkpoint():
+    raise CheckpointMismatchError("%s already holds a run; pass an empty "
+                                  "--output_dir" % target)
+  new_impl = "keras" if impl == "tf1" else "tf1"
+  if impl == "tf1":
+    net = build_keras(cfg, len(vocab))
+    convert.set_keras_weights(net, convert.tf1_to_keras(
+        _tf1_weights(source, cfg), cfg["cell"], cfg["bidirectional"]))
+    os.makedirs(target, exist_ok=True)
+    net.model.save_weights(convert.keras_weights_path(target))
+  else:
+    weights = convert.keras_to_tf1(
+        convert.get_keras_weights(_keras_net(source, cfg, vocab)),
+        cfg["cell"], cfg["bidirectional"])
+    graph = tf.Graph()
+    with graph.as_default():
+      model_lib.build_graph(len(vocab), cfg["cell"], cfg["bidirectional"],
+                            cfg["embedding_dim"], cfg["rnn_size"])
+      global_step = v1.train.get_or_create_global_step()
+      saver = v1.train.Saver()
+    with v1.Session(graph=graph) as sess:
+      convert.assign_tf1(sess, weights)
+      global_step.load(meta.get("step", 0), sess)
+      saver.save(sess, os.path.join(target, training.CHECKPOINT_PREFIX),
+                 global_step=meta.get("step", 0))
+  cfg["impl"] = new_impl
+  out.write_meta(dict(meta, config=cfg, converted_from=impl))
+  log("converted %s (%s) -> %s (%s)" % (source, impl, target, new_impl))
+  return target
