@@ -1,0 +1,232 @@
+"""The text8_lstm TF1 graphs vs each other and vs their Keras 3 rewrite.
+
+* ``separate`` == ``fused`` on the same weights: the same logits over
+  consecutive stateful batches, losses, validation perplexity, gradients and
+  weights after SGD steps, up to float rounding (<= 1e-6: one fused matmul
+  may sum the same products in another order than four small ones).
+* TF1 -> Keras (one stateful ``keras.layers.LSTM``, gate blocks i, f, c, o
+  as they are, no forget bias; bigram: Embedding + Dropout + LSTM): logits
+  <= 1e-5 over three consecutive stateful batches and the carried state,
+  loss, gradients, three SGD steps with global-norm clipping active and the
+  staircase decay crossing a boundary, validation perplexity equal to 4
+  significant digits.
+* Keras -> TF1 gives the weights back.
+
+Each variant's TF1 graph and Keras model are built once (module fixture).
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.text8_lstm import helpers as H
+from tf1_models.text8_lstm import convert, keras_model, runner
+
+v1 = tf.compat.v1
+
+CLIP = 0.2  # below the gradient norms of the random weights: clipping acts
+DECAY_STEPS = 2  # the third step runs at learning rate 1, not 10
+STEPS = 3
+
+
+def _init_and_assign(graph, weights):
+  with graph.as_default():
+    init = v1.global_variables_initializer()
+  sess = v1.Session(graph=graph)
+  sess.run(init)
+  initial = H.model_weights(sess, _variant(graph))
+  with graph.as_default():
+    convert.assign_tf1(sess, weights)
+  return sess, initial
+
+
+def _variant(graph):
+  names = {op.name for op in graph.get_operations()}
+  if "embeddings" in names:
+    return "bigram"
+  return "fused" if "input_weights" in names else "separate"
+
+
+def tf1_reference(variant, weights, data):
+  """Everything the tests compare, from one graph and two sessions."""
+  graph, g = H.build(variant, decay_steps=DECAY_STEPS, clip_norm=CLIP,
+                     with_generator=False)
+  with graph.as_default():
+    grads = [tf.convert_to_tensor(x)
+             for x in tf.gradients(g.loss, g.model_variables)]
+  names = [v.op.name for v in g.model_variables]
+  out = {}
+  sess, out["initial"] = _init_and_assign(graph, weights)
+  with graph.as_default():
+    out["logits"] = [H.time_major_to_batch(sess.run(g.logits, runner.feed_for(
+        g, variant, data, s))) for s in range(STEPS)]
+    out["states"] = sess.run(list(g.state_variables))
+    out["val"] = runner.validation_perplexity(sess, g, variant, data.valid)
+  sess.close()
+  sess, _ = _init_and_assign(graph, weights)
+  losses, norms, rates = [], [], []
+  for s in range(STEPS):
+    fetched = sess.run({"train": g.train_op, "loss": g.loss,
+                        "norm": g.global_norm, "lr": g.learning_rate,
+                        "grads": grads}, runner.feed_for(g, variant, data, s))
+    if s == 0:  # the same forward pass as the update: zero state
+      out["grads"] = dict(zip(names, fetched["grads"]))
+    losses.append(fetched["loss"])
+    norms.append(fetched["norm"])
+    rates.append(fetched["lr"])
+  out.update(losses=losses, norms=norms, rates=rates,
+             after=H.model_weights(sess, variant))
+  sess.close()
+  return out
+
+
+def keras_gradients(k, x, y):
+  loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+  layers = [l for l in k.model.layers if l.trainable_weights]
+  with tf.GradientTape() as tape:
+    loss = loss_fn(y, k.model(x, training=True))
+  flat = tape.gradient(loss, [w for l in layers for w in l.trainable_weights])
+  by_layer, i = {}, 0
+  for l in layers:
+    n = len(l.trainable_weights)
+    by_layer[l.name] = [np.asarray(tf.convert_to_tensor(t))
+                        for t in flat[i:i + n]]
+    i += n
+  return float(loss), by_layer
+
+
+def keras_reference(variant, weights, data):
+  k = H.keras_for(variant, weights)
+  out = {"logits": []}
+  for s in range(STEPS):
+    x, _ = k.batch(data, s)
+    out["logits"].append(np.asarray(k.model(x, training=False)))
+  out["states"] = [np.asarray(s) for s in k.lstm.states]
+  out["val"] = k.validation_perplexity(data.valid)
+  k.lstm.reset_state()
+  loss, grads = keras_gradients(k, *k.batch(data, 0))
+  out["loss0"] = loss
+  out["grads"] = convert.keras_to_tf1(grads, variant)
+  k.lstm.reset_state()
+  k.compile(decay_steps=DECAY_STEPS, clip_norm=CLIP)
+  out["losses"] = [k.model.train_on_batch(*k.batch(data, s))
+                   for s in range(STEPS)]
+  out["after"] = convert.keras_to_tf1(convert.get_keras_weights(k), variant)
+  return out
+
+
+@pytest.fixture(scope="module")
+def data():
+  return H.tiny_data()
+
+
+@pytest.fixture(scope="module")
+def weights():
+  separate = H.random_weights("separate")
+  return {"separate": separate,
+          "fused": convert.separate_to_fused(separate),
+          "bigram": H.random_weights("bigram")}
+
+
+@pytest.fixture(scope="module")
+def tf1(data, weights):
+  return {v: tf1_reference(v, weights[v], data) for v in weights}
+
+
+def test_separate_equals_fused_on_the_same_weights(tf1):
+  s, f = tf1["separate"], tf1["fused"]
+  for a, b in zip(s["logits"] + s["states"], f["logits"] + f["states"]):
+    np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+  np.testing.assert_allclose(s["val"], f["val"], rtol=1e-6)
+  np.testing.assert_allclose(s["losses"], f["losses"], rtol=1e-6)
+  for key, atol in (("grads", 1e-7), ("after", 1e-6)):
+    mapped = convert.separate_to_fused(s[key])
+    assert set(mapped) == set(f[key])
+    for name in mapped:
+      np.testing.assert_allclose(mapped[name], f[key][name], atol=atol,
+                                 rtol=1e-5, err_msg=name)
+
+
+def test_same_seed_gives_fused_the_separate_initial_weights(tf1):
+  want = convert.separate_to_fused(tf1["separate"]["initial"])
+  got = tf1["fused"]["initial"]
+  for name in got:
+    np.testing.assert_array_equal(want[name], got[name], err_msg=name)
+
+
+def test_notebook_initialisers(tf1):
+  """Matrices truncated_normal(mean -0.1, stddev 0.1); biases zeros."""
+  w = tf1["separate"]["initial"]
+  biases = [g + "b" for g in "ifco"] + ["b"]
+  for name, value in w.items():
+    if name in biases:
+      assert not value.any(), name
+    else:  # truncated at two stddevs around -0.1
+      assert value.min() >= -0.3 and value.max() <= 0.1, name
+  matrices = np.concatenate([w[n].ravel() for n in w if n not in biases])
+  assert abs(matrices.mean() + 0.1) < 0.01
+  assert abs(matrices.std() - 0.088) < 0.01  # 0.1 truncated at 2 sigma
+  assert w["ix"].shape == (27, H.NODES) and w["im"].shape == (H.NODES,
+                                                              H.NODES)
+  assert w["ib"].shape == (1, H.NODES) and w["w"].shape == (H.NODES, 27)
+
+
+@pytest.mark.parametrize("variant", ["separate", "fused", "bigram"])
+def test_keras_matches_tf1(variant, tf1, weights, data):
+  want = tf1[variant]
+  got = keras_reference(variant, weights[variant], data)
+  # logits over consecutive stateful batches, and the carried h, c
+  for a, b in zip(got["logits"], want["logits"]):
+    np.testing.assert_allclose(a, b, atol=1e-5, rtol=0)
+  for a, b in zip(got["states"], want["states"]):
+    np.testing.assert_allclose(a, b, atol=1e-5, rtol=0)
+  # loss and gradients from a zero state
+  np.testing.assert_allclose(got["loss0"], want["losses"][0], rtol=1e-6)
+  assert set(got["grads"]) == set(want["grads"])
+  for name in want["grads"]:
+    np.testing.assert_allclose(got["grads"][name], want["grads"][name],
+                               atol=1e-6, rtol=1e-5, err_msg=name)
+  # SGD steps with clipping active and a decay boundary crossed
+  assert min(want["norms"]) > CLIP
+  assert list(want["rates"]) == [10.0, 10.0, 1.0]
+  np.testing.assert_allclose(got["losses"], want["losses"], rtol=1e-5)
+  for name in want["after"]:
+    np.testing.assert_allclose(got["after"][name], want["after"][name],
+                               atol=1e-5, err_msg=name)
+    assert not np.array_equal(want["after"][name], weights[variant][name])
+  # the notebook's validation perplexity
+  assert "%.4g" % got["val"] == "%.4g" % want["val"]
+  np.testing.assert_allclose(got["val"], want["val"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["separate", "bigram"])
+def test_keras_to_tf1_round_trip(variant, tf1):
+  keras.utils.set_random_seed(4)
+  fresh = keras_model.KerasText8LSTM(variant, H.NODES, H.BATCH, H.EMBED)
+  back = convert.keras_to_tf1(convert.get_keras_weights(fresh), variant)
+  shapes = {n: np.shape(v) for n, v in tf1[variant]["initial"].items()}
+  assert {n: np.shape(v) for n, v in back.items()} == shapes
+  k = H.keras_for(variant, back)
+  for a, b in zip(k.model.get_weights(), fresh.model.get_weights()):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_bigram_dropout_acts_in_training_only(tf1, weights, data):
+  w = weights["bigram"]
+  sess, g = H.session("bigram", w, keep_prob=0.5, with_generator=False)
+  with sess.graph.as_default():
+    logits = H.time_major_to_batch(sess.run(
+        g.logits, runner.feed_for(g, "bigram", data, 0)))
+    assert not np.allclose(logits, tf1["bigram"]["logits"][0], atol=1e-3)
+    # validation (and sampling) run the batch-1 cell without dropout
+    assert runner.validation_perplexity(
+        sess, g, "bigram", data.valid) == tf1["bigram"]["val"]
+  k = H.keras_for("bigram", w, keep_prob=0.5)
+  x, _ = k.batch(data, 0)
+  train_logits = np.asarray(k.model(x, training=True))
+  k.lstm.reset_state()
+  infer_logits = np.asarray(k.model(x, training=False))
+  assert not np.allclose(train_logits, infer_logits, atol=1e-3)
+  np.testing.assert_allclose(infer_logits, tf1["bigram"]["logits"][0],
+                             atol=1e-5)

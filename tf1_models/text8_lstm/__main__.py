@@ -1,0 +1,106 @@
+"""python -m tf1_models.text8_lstm: the Udacity 6_lstm notebook on text8.
+
+  python -m tf1_models.text8_lstm --variant=separate     # train (resumes), sample
+  python -m tf1_models.text8_lstm --variant=fused --seed=0
+  python -m tf1_models.text8_lstm --variant=bigram --keep_prob=0.9
+  python -m tf1_models.text8_lstm --mode=sample --checkpoint_dir=runs/text8_lstm_separate
+  python -m tf1_models.text8_lstm --mode=convert --checkpoint_dir=runs/text8_lstm_separate \\
+      --to_variant=fused --output_dir=runs/text8_lstm_fused_from_separate
+
+Flags given explicitly override the chosen ``--config`` preset.
+"""
+
+from absl import app, flags
+
+from tf1_models import cli
+from tf1_models.errors import UserError, run_main
+from tf1_models.text8_lstm import config as config_lib
+from tf1_models.text8_lstm import convert, runner
+
+FLAGS = flags.FLAGS
+_D = config_lib.Config()
+
+flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
+                  "Preset; see tf1_models/text8_lstm/config.py.")
+flags.DEFINE_enum("mode", "train", ["train", "sample", "convert"],
+                  "train: train or resume, then print samples. sample: only "
+                  "sample from --checkpoint_dir. convert: write the run in "
+                  "--checkpoint_dir as --to_variant into --output_dir.")
+flags.DEFINE_enum("variant", _D.variant, list(config_lib.VARIANTS),
+                  "separate: the notebook's gate-by-gate cell; fused: one "
+                  "matmul pair + tf.split; bigram: bigram embeddings + "
+                  "dropout.")
+flags.DEFINE_integer("num_nodes", _D.num_nodes, "LSTM units.")
+flags.DEFINE_integer("batch_size", _D.batch_size, "Text segments per batch.")
+flags.DEFINE_integer("num_unrollings", _D.num_unrollings,
+                     "Characters per segment per step.")
+flags.DEFINE_integer("embedding_size", _D.embedding_size,
+                     "bigram: embedding width.")
+flags.DEFINE_float("keep_prob", _D.keep_prob,
+                   "bigram: dropout keep probability on LSTM inputs and "
+                   "outputs (1: no dropout).")
+flags.DEFINE_float("learning_rate", _D.learning_rate, "Initial SGD rate.")
+flags.DEFINE_integer("decay_steps", _D.decay_steps,
+                     "Multiply the rate by --decay_rate every this many "
+                     "steps.")
+flags.DEFINE_float("decay_rate", _D.decay_rate, "Learning-rate decay factor.")
+flags.DEFINE_float("clip_norm", _D.clip_norm, "Global gradient-norm clip.")
+flags.DEFINE_integer("max_steps", _D.max_steps, "Train to this global step.")
+flags.DEFINE_integer("valid_size", _D.valid_size,
+                     "Validation characters (the start of the corpus).")
+flags.DEFINE_string("corpus", _D.corpus,
+                    "Text file; reduced to a-z and space. Default: "
+                    "../shared/data/text8_prefix.txt when present, else the "
+                    "shipped text8_small.txt.")
+flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
+                    "Run directory (default runs/text8_lstm_<variant>).")
+flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every,
+                     "Steps between checkpoints.")
+flags.DEFINE_integer("summary_frequency", _D.summary_frequency,
+                     "Steps between the notebook's summaries.")
+flags.DEFINE_integer("sample_every", _D.sample_every,
+                     "Steps between samples during training (0: never).")
+flags.DEFINE_integer("seed", _D.seed, "Random seed (weights, samples).")
+flags.DEFINE_boolean("tf1_ref_state", _D.tf1_ref_state,
+                     "Carry the state in TF 1.x ref variables, reproducing "
+                     "TF 1.x's gradient at the first unrolled step exactly "
+                     "(see model.py).")
+flags.DEFINE_integer("num_samples", _D.num_samples, "Lines to sample.")
+flags.DEFINE_integer("length", _D.length, "Characters per sampled line.")
+flags.DEFINE_string("prime", _D.prime,
+                    "Start every line with this text (default: a random "
+                    "letter).")
+flags.DEFINE_float("temperature", _D.temperature,
+                   "Sampling temperature; 0 is greedy.")
+flags.DEFINE_integer("top_k", _D.top_k, "Sample among the k likeliest (0: all).")
+flags.DEFINE_enum("to_variant", "fused", ["separate", "fused"],
+                  "convert: the variant to write.")
+flags.DEFINE_string("output_dir", "", "convert: the run directory to write.")
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
+  cli.quiet_tensorflow()
+  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
+                                 FLAGS.config)
+  if FLAGS.mode == "convert":
+    if not FLAGS.output_dir:
+      raise UserError("--mode=convert needs --output_dir")
+    path = convert.convert_run(runner.checkpoint_dir(config),
+                               FLAGS.output_dir, FLAGS.to_variant)
+    print("wrote %s" % path)
+    return 0
+  if FLAGS.mode == "train":
+    result = runner.train(config)
+    if result.metrics:
+      print("final: step %d, %s" % (result.step, ", ".join(
+          "%s %.4f" % kv for kv in sorted(result.metrics.items()))))
+    if result.interrupted:
+      return 0
+  print(runner.sample(config))
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(run_main(main, "python -m tf1_models.text8_lstm"))

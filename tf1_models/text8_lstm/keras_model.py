@@ -1,0 +1,143 @@
+"""The 6_lstm models as Keras 3 layers.
+
+TF1 construct (notebook)                Keras 3 equivalent
+--------------------------------------  --------------------------------------
+hand-written cell, separate or fused    ``LSTM(nodes, stateful=True,
+gates (i, f, c, o; no forget bias)      return_sequences=True,
+                                        unit_forget_bias=False)``: Keras's
+                                        gate order is i, f, c, o too, so the
+                                        fused matrices are its weights as-is
+``saved_output``/``saved_state``        the stateful LSTM's ``states`` (h, c);
+carried between batches                 ``reset_state()`` zeroes them
+``reset_sample_state`` + batch-1 cell   a second model built for batch 1
+                                        (``with_batch_size(1)``), same weights
+one-hot placeholders, time-major list   one-hot ``[batch, time, 27]``
+                                        (bigram: ids ``[batch, time]``)
+``embedding_lookup(embeddings, ids)``   ``Embedding(729, E)``, uniform(-1, 1)
+``tf.nn.dropout`` on inputs, outputs    ``Dropout(1 - keep_prob)`` before and
+                                        after the LSTM (different random
+                                        streams: masks never match TF1's)
+``xw_plus_b(outputs, w, b)``            ``Dense(27)``
+truncated_normal(shape, -0.1, 0.1)      ``TruncatedNormal(mean=-0.1,
+                                        stddev=0.1)``
+SGD + exponential_decay(staircase)      ``SGD(ExponentialDecay(10, 5000, 0.1,
+                                        staircase=True), global_clipnorm=1.25)``
++ clip_by_global_norm(1.25)
+mean softmax cross-entropy              ``SparseCategoricalCrossentropy(
+                                        from_logits=True)``
+"""
+
+import keras
+import numpy as np
+
+from tf1_models import sampling
+from tf1_models.text8_lstm import data as data_lib
+
+
+def _notebook_normal():
+  return keras.initializers.TruncatedNormal(mean=-0.1, stddev=0.1)
+
+
+class KerasText8LSTM(object):
+  """(Embedding -> Dropout ->) stateful LSTM (-> Dropout) -> Dense logits."""
+
+  def __init__(self, variant, num_nodes=64, batch_size=64,
+               embedding_size=128, keep_prob=1.0):
+    self.variant = variant
+    self.num_nodes = num_nodes
+    self.batch_size = batch_size
+    self.embedding_size = embedding_size
+    self.keep_prob = keep_prob
+    self.model = self._build()
+    self.lstm = self.model.get_layer("lstm")
+
+  def _build(self):
+    bigram = self.variant == "bigram"
+    if bigram:
+      inp = keras.Input((None,), batch_size=self.batch_size, dtype="int32",
+                        name="bigrams")
+      x = keras.layers.Embedding(
+          data_lib.BIGRAM_VOCAB_SIZE, self.embedding_size, name="embeddings",
+          embeddings_initializer=keras.initializers.RandomUniform(-1.0, 1.0)
+      )(inp)
+      x = keras.layers.Dropout(1.0 - self.keep_prob, name="input_dropout")(x)
+    else:
+      inp = keras.Input((None, data_lib.VOCAB_SIZE),
+                        batch_size=self.batch_size, name="one_hots")
+      x = inp
+    x = keras.layers.LSTM(
+        self.num_nodes, stateful=True, return_sequences=True,
+        unit_forget_bias=False, kernel_initializer=_notebook_normal(),
+        recurrent_initializer=_notebook_normal(), bias_initializer="zeros",
+        name="lstm")(x)
+    if bigram:
+      x = keras.layers.Dropout(1.0 - self.keep_prob, name="output_dropout")(x)
+    logits = keras.layers.Dense(data_lib.VOCAB_SIZE, name="classifier",
+                                kernel_initializer=_notebook_normal())(x)
+    return keras.Model(inp, logits, name="text8_lstm_" + self.variant)
+
+  def compile(self, learning_rate=10.0, decay_steps=5000, decay_rate=0.1,
+              clip_norm=1.25):
+    schedule = keras.optimizers.schedules.ExponentialDecay(
+        learning_rate, decay_steps, decay_rate, staircase=True)
+    self.model.compile(
+        optimizer=keras.optimizers.SGD(schedule, global_clipnorm=clip_norm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+  def model_inputs(self, ids):
+    """Model input for ``[batch, time]`` ids (bigram ids or characters)."""
+    if self.variant == "bigram":
+      return np.asarray(ids, np.int32)
+    return data_lib.one_hot(ids)
+
+  def batch(self, data, step):
+    """``(x, y)`` of global step ``step``, batch-major."""
+    if self.variant == "bigram":
+      bigrams, labels = data.bigram_batch(step)
+      return self.model_inputs(bigrams.T), labels.T
+    chars = data.char_batch(step)
+    return self.model_inputs(chars[:-1].T), chars[1:].T
+
+  def with_batch_size(self, batch_size):
+    """A copy for another batch size (a stateful layer's batch is fixed)."""
+    other = KerasText8LSTM(self.variant, self.num_nodes, batch_size,
+                           self.embedding_size, self.keep_prob)
+    other.model.set_weights(self.model.get_weights())
+    return other
+
+  def validation_perplexity(self, valid_ids):
+    """The notebook's validation figure: batch 1 from a zero state, every
+    character predicted from the ones before it (one pass over the same
+    pairs the TF1 graph scores one ``session.run`` at a time)."""
+    if self.variant == "bigram":
+      inputs, labels = data_lib.valid_bigram_pairs(valid_ids)
+    else:
+      inputs, labels = data_lib.valid_pairs(valid_ids)
+    scorer = self.with_batch_size(1)
+    scorer.lstm.reset_state()
+    logits = np.asarray(scorer.model(scorer.model_inputs(inputs[None]),
+                                     training=False))[0].astype(np.float64)
+    logits -= logits.max(-1, keepdims=True)
+    p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    p = np.maximum(p[np.arange(len(labels)), labels], 1e-10)
+    return float(np.exp(-np.log(p).mean()))
+
+  def generate(self, prime_ids, length, temperature=1.0, top_k=0, seed=0):
+    """Sampling with feedback (eager): feed ``prime_ids``, then each picked
+    character; returns the ``length`` picked ids."""
+    step = self.with_batch_size(1)
+    step.lstm.reset_state()
+    rng = np.random.RandomState(seed)
+    prev, ids = data_lib.ALPHABET.index(" "), []
+    history = list(prime_ids)
+    for k in range(len(prime_ids) - 1 + length):
+      cur = history[k]
+      x = data_lib.bigram_ids(prev, cur) if self.variant == "bigram" else cur
+      logits = np.asarray(step.model(step.model_inputs([[x]]),
+                                     training=False))[0, -1]
+      prev = cur
+      if k >= len(prime_ids) - 1:
+        token = sampling.pick_numpy(logits, temperature, top_k, rng)
+        ids.append(token)
+        history.append(token)
+    return ids

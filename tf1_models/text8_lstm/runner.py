@@ -1,0 +1,216 @@
+"""text8_lstm train and sample, as plain functions of a ``Config``.
+
+``train(config)`` builds the notebook's graph fresh, hands it to the shared
+loop (``tf1_models.training``) and prints the notebook's summary every
+``summary_frequency`` steps, numbered as the notebook numbered them (from
+0; the loop's global step is that number + 1)::
+
+  Average loss at step 100: 2.586 learning rate: 10.000000
+  Minibatch perplexity: 10.43
+  Validation set perplexity: 10.27
+
+with five sampled lines every ``sample_every`` steps. ``sample(config)``
+needs only the checkpoint directory (``run.json`` holds the config).
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+import compat
+from tf1_models import corpus, training
+from tf1_models.errors import CheckpointMismatchError, UserError
+from tf1_models.text8_lstm import data as data_lib
+from tf1_models.text8_lstm import model as model_lib
+from tf1_models.text8_lstm.config import VARIANTS
+
+v1 = tf.compat.v1
+MODEL_NAME = "text8_lstm"
+
+
+def checkpoint_dir(config):
+  return config.checkpoint_dir or os.path.join("runs",
+                                               "text8_lstm_" + config.variant)
+
+
+def validate(config):
+  if config.variant not in VARIANTS:
+    raise UserError("unknown --variant=%s; choose one of %s" %
+                    (config.variant, ", ".join(VARIANTS)))
+  for key in ("num_nodes", "batch_size", "num_unrollings", "embedding_size",
+              "summary_frequency", "checkpoint_every"):
+    if getattr(config, key) < 1:
+      raise UserError("--%s must be at least 1, got %d" %
+                      (key, getattr(config, key)))
+  if not 0 < config.keep_prob <= 1:
+    raise UserError("--keep_prob must be in (0, 1], got %g" %
+                    config.keep_prob)
+  if not config.learning_rate > 0:
+    raise UserError("--learning_rate must be positive, got %g" %
+                    config.learning_rate)
+
+
+def load_data(config, log=print):
+  path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
+                                       config.shipped_corpus)
+  text, note = data_lib.reduce_text(corpus.read_text(path))
+  log("corpus: %s (%s, %d characters)" % (path, origin, len(text)))
+  if note:
+    log("corpus: note: " + note)
+  return data_lib.text8_data(text, config.batch_size, config.num_unrollings,
+                             config.valid_size)
+
+
+def _meta(config):
+  return {"model": MODEL_NAME, "config": config.model_config(),
+          "vocab": data_lib.vocabulary().to_json()}
+
+
+def build_graph(cfg, config=None, with_generator=True):
+  """``model.build_graph`` for a ``model_config()`` dict (and the training
+  hyper-parameters of ``config`` when given)."""
+  kw = {}
+  if config is not None:
+    kw = dict(learning_rate=config.learning_rate,
+              decay_steps=config.decay_steps, decay_rate=config.decay_rate,
+              clip_norm=config.clip_norm, ref_state=config.tf1_ref_state)
+  return model_lib.build_graph(
+      cfg["variant"], num_nodes=cfg["num_nodes"],
+      batch_size=cfg["batch_size"], num_unrollings=cfg["num_unrollings"],
+      embedding_size=cfg["embedding_size"] or 0,
+      keep_prob=cfg["keep_prob"] or 1.0, with_generator=with_generator, **kw)
+
+
+def feed_for(g, variant, data, step):
+  """The feed of global step ``step`` (0-based call of the generator)."""
+  if variant == "bigram":
+    bigrams, labels = data.bigram_batch(step)
+    feed = dict(zip(g.train_data, bigrams))
+    feed.update(zip(g.train_labels, data_lib.one_hot(labels)))
+    return feed
+  return dict(zip(g.train_data, data_lib.one_hot(data.char_batch(step))))
+
+
+def validation_perplexity(sess, g, variant, valid_ids):
+  """The notebook's validation: reset the sample state, then score the
+  pairs one character per ``session.run``; exp(mean(-log p)), p >= 1e-10."""
+  if variant == "bigram":
+    inputs, labels = data_lib.valid_bigram_pairs(valid_ids)
+    feeds = [np.array([x], np.int32) for x in inputs]
+  else:
+    inputs, labels = data_lib.valid_pairs(valid_ids)
+    feeds = list(data_lib.one_hot(inputs)[:, None, :])
+  sess.run(g.reset_sample_state)
+  total = 0.0
+  for x, y in zip(feeds, labels):
+    p = sess.run(g.sample_prediction, {g.sample_input: x})
+    total += -np.log(max(float(p[0, y]), 1e-10))
+  return float(np.exp(total / len(labels)))
+
+
+def sample_lines(sess, g, config, rng):
+  """``num_samples`` lines of ``length`` characters: each starts from
+  ``--prime`` or a random letter and feeds every sampled character back."""
+  vocab = data_lib.vocabulary()
+  lines = []
+  for _ in range(config.num_samples):
+    prime = config.prime or data_lib.ALPHABET[rng.randint(
+        data_lib.VOCAB_SIZE)]
+    ids = vocab.encode(prime, "--prime")
+    out = sess.run(g.generator.ids, g.generator.feed(
+        ids, max(0, config.length - len(prime)), config.temperature,
+        config.top_k))
+    lines.append(prime + "".join(vocab.decode(out)))
+  return lines
+
+
+def build_train_task(config, data, log=print):
+  """The notebook's graph, fresh, wrapped as a ``TrainTask`` whose
+  ``after_step`` prints the notebook's summaries."""
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(config.seed)
+    g = build_graph(config.model_config(), config)
+  variant = config.variant
+  window = {"loss": 0.0, "n": 0}
+  last_eval = {}
+
+  def evaluate(sess):
+    step = int(sess.run(g.global_step))
+    if last_eval.get("step") != step:
+      last_eval.update(step=step, value=validation_perplexity(
+          sess, g, variant, data.valid))
+    return {"val_perplexity": last_eval["value"]}
+
+  def after_step(sess, step, out):
+    window["loss"] += out["loss"]
+    window["n"] += 1
+    nb_step = step - 1  # the notebook's loop counter
+    if nb_step % config.summary_frequency:
+      return
+    log("Average loss at step %d: %f learning rate: %f" %
+        (nb_step, window["loss"] / window["n"], out["learning_rate"]))
+    window.update(loss=0.0, n=0)
+    log("Minibatch perplexity: %.2f" % out["minibatch_perplexity"])
+    if config.sample_every and nb_step % config.sample_every == 0:
+      log("=" * 80)
+      for line in sample_lines(sess, g, config,
+                               np.random.RandomState(config.seed + step)):
+        log(line)
+      log("=" * 80)
+    log("Validation set perplexity: %.2f" %
+        evaluate(sess)["val_perplexity"])
+
+  task = training.TrainTask(
+      graph=graph, loss=g.loss, train_op=g.train_op,
+      global_step=g.global_step,
+      feed=lambda step: feed_for(g, variant, data, step),
+      steps_per_epoch=data.steps_per_epoch,
+      symbols_per_step=config.batch_size * config.num_unrollings,
+      extra_fetches={"learning_rate": g.learning_rate,
+                     "minibatch_perplexity": g.minibatch_perplexity},
+      evaluate=evaluate, after_step=after_step)
+  return task, g
+
+
+def train(config, log=print):
+  """Train (or resume) and return the ``TrainResult``."""
+  validate(config)
+  data = load_data(config, log)
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta = _meta(config)
+  run_dir.check_compatible(meta)
+  task, _ = build_train_task(config, data, log)
+  log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
+      "step %d in %s" % (
+          config.variant, config.num_nodes, config.batch_size,
+          config.num_unrollings,
+          (", embedding %d, keep prob %g" % (config.embedding_size,
+                                             config.keep_prob)
+           if config.variant == "bigram" else ""),
+          config.max_steps, run_dir.path))
+  return training.train(task, run_dir, meta, training.LoopConfig(
+      max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
+      log_every=config.summary_frequency, log=log))
+
+
+def restore(sess, ckpt):
+  try:
+    compat.restore_checkpoint(sess, ckpt)
+  except compat.LegacyNameError as e:
+    raise CheckpointMismatchError(str(e))
+
+
+def sample(config, log=print):
+  """Sampled lines (one string) from ``config.checkpoint_dir``."""
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(config.seed)
+    g = build_graph(meta["config"])
+  with v1.Session(graph=graph) as sess:
+    restore(sess, ckpt)
+    lines = sample_lines(sess, g, config, np.random.RandomState(config.seed))
+  return "\n".join(lines)
