@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Long quality runs and benchmarks (not part of the default test suite).
 # Each prints the figure it is judged by. Needs ../shared/data beside the checkout.
-# Usage: ./run_all.sh [section ...]   (sections: tests char_rnn bench; default: all)
+# Usage: ./run_all.sh [section ...]
+#   sections: tests char_rnn text8_lstm word2vec next_char seq2seq bench (default: all)
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-runs/run_all}
 mkdir -p "$RUNS"
 want() { [ $# -eq 0 ] || [[ " $SECTIONS " == *" $1 "* ]]; }
-SECTIONS="${*:-tests char_rnn bench}"
+SECTIONS="${*:-tests char_rnn text8_lstm word2vec next_char seq2seq bench}"
 
 if want tests; then
   echo "== full test suite, including slow tests"
@@ -25,6 +26,44 @@ if want char_rnn; then
     --checkpoint_dir="$RUNS/char_rnn_default" | tail -12
   python -m tf1_models.char_rnn --mode=sample --checkpoint_dir="$RUNS/char_rnn_default" \
     --acrostic=春夏秋冬 --temperature=0.8 --seed=1
+fi
+
+if want text8_lstm; then
+  echo "== text8_lstm: the notebook's 7001 steps (target: separate val perplexity <= 4.5)"
+  for v in separate fused bigram; do
+    rm -rf "$RUNS/text8_lstm_$v"
+    python -m tf1_models.text8_lstm --variant=$v --checkpoint_dir="$RUNS/text8_lstm_$v" \
+      | grep -E "^(final|eval)" | tail -1 | sed "s/^/$v: /"
+  done
+  echo "== text8_lstm: separate's checkpoint converted to fused prints separate's exact figure"
+  rm -rf "$RUNS/text8_lstm_fused_from_separate"
+  python -m tf1_models.text8_lstm --mode=convert --checkpoint_dir="$RUNS/text8_lstm_separate" \
+    --to_variant=fused --output_dir="$RUNS/text8_lstm_fused_from_separate"
+  python -m tf1_models.text8_lstm --variant=fused --num_samples=1 \
+    --checkpoint_dir="$RUNS/text8_lstm_fused_from_separate" | grep -E "^(final|eval)" | tail -1
+fi
+
+if want word2vec; then
+  echo "== word2vec: skip-gram and CBOW, 100,001 steps (target: skip-gram number words >= 4 of 8)"
+  for m in skipgram cbow; do
+    rm -rf "$RUNS/word2vec_$m"
+    python -m tf1_models.word2vec --config=seed --model=$m --checkpoint_dir="$RUNS/word2vec_$m" \
+      | grep -E "^final|number words" | tail -2 | sed "s/^/$m: /"
+  done
+  python -m tf1_models.word2vec --checkpoint_dir="$RUNS/word2vec_skipgram" --nearest=one,would,france,more
+fi
+
+if want next_char; then
+  echo "== next_char: both implementations on tinyshakespeare, then convert TF1 -> Keras"
+  for impl in tf1 keras; do
+    rm -rf "$RUNS/next_char_$impl"
+    python -m tf1_models.next_char --impl=$impl --checkpoint_dir="$RUNS/next_char_$impl" | tail -4
+  done
+  rm -rf "$RUNS/next_char_tf1_as_keras"
+  python -m tf1_models.next_char --mode=convert --checkpoint_dir="$RUNS/next_char_tf1" \
+    --output_dir="$RUNS/next_char_tf1_as_keras"
+  echo "== next_char memory benchmark (target: peak < 1.5 GB)"
+  python -m tf1_models.next_char.benchmark
 fi
 
 if want bench; then

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from compat import keras_mapping
 from tf1_models.errors import CheckpointMismatchError
+from tf1_models.tf1_weights import assign_tf1  # noqa: F401 (re-export)
 
 v1 = tf.compat.v1
 
@@ -116,18 +117,3 @@ def get_keras_weights(keras_char_rnn):
                                       range(keras_char_rnn.num_layers)]
   return {n: [np.asarray(w) for w in
               keras_char_rnn.model.get_layer(n).get_weights()] for n in names}
-
-
-def assign_tf1(sess, weights):
-  """Load ``{name: array}`` into the variables of ``sess.graph`` by name."""
-  by_name = {v.op.name: v for v in
-             sess.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
-  for name, value in weights.items():
-    if name not in by_name:
-      raise CheckpointMismatchError("the graph has no variable %s" % name)
-    var = by_name[name]
-    if var.shape.as_list() != list(value.shape):
-      raise CheckpointMismatchError(
-          "shape mismatch for %s: graph %s, weights %s" %
-          (name, var.shape.as_list(), list(value.shape)))
-    var.load(value, sess)

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import corpus, training
+from tf1_models import configs, corpus, training
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn import keras_model
@@ -31,19 +31,11 @@ def checkpoint_dir(config):
 
 
 def validate(config):
-  if config.model not in MODELS:
-    raise UserError("unknown --model=%s; choose one of %s" %
-                    (config.model, ", ".join(MODELS)))
-  if config.format not in FORMATS:
-    raise UserError("unknown --format=%s; choose one of %s" %
-                    (config.format, ", ".join(FORMATS)))
-  for key in ("rnn_size", "num_layers", "batch_size", "seq_length"):
-    if getattr(config, key) < 1:
-      raise UserError("--%s must be at least 1, got %d" %
-                      (key, getattr(config, key)))
-  if not config.learning_rate > 0:
-    raise UserError("--learning_rate must be positive, got %g" %
-                    config.learning_rate)
+  configs.require_choice("model", config.model, MODELS)
+  configs.require_choice("format", config.format, FORMATS)
+  configs.require_positive(config, ("rnn_size", "num_layers", "batch_size",
+                                    "seq_length"))
+  configs.require_positive_float(config, "learning_rate")
 
 
 def load_data(config, log=print):

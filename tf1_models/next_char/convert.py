@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from compat import keras_mapping
 from tf1_models.errors import CheckpointMismatchError
+from tf1_models.tf1_weights import assign_tf1  # noqa: F401 (re-export)
 
 v1 = tf.compat.v1
 
@@ -125,19 +126,6 @@ def set_keras_weights(net, layer_weights):
     layer.set_weights(layer_weights[name])
 
 
-def assign_tf1(sess, weights):
-  """Load ``{name: array}`` into the variables of ``sess.graph`` by name."""
-  by_name = {v.op.name: v for v in
-             sess.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
-  for name, value in weights.items():
-    if name not in by_name:
-      raise CheckpointMismatchError("the graph has no variable %s" % name)
-    var = by_name[name]
-    if var.shape.as_list() != list(value.shape):
-      raise CheckpointMismatchError(
-          "shape mismatch for %s: graph %s, weights %s" %
-          (name, var.shape.as_list(), list(value.shape)))
-    var.load(value, sess)
 
 
 def keras_weights_path(run_path):

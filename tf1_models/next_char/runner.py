@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import corpus, training
+from tf1_models import configs, corpus, training
 from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
                                UserError)
 from tf1_models.next_char import convert
@@ -40,19 +40,11 @@ def checkpoint_dir(config):
 
 
 def validate(config):
-  if config.impl not in IMPLS:
-    raise UserError("unknown --impl=%s; choose one of %s" %
-                    (config.impl, ", ".join(IMPLS)))
-  if config.cell not in CELLS:
-    raise UserError("unknown --cell=%s; choose one of %s" %
-                    (config.cell, ", ".join(CELLS)))
-  for key in ("embedding_dim", "rnn_size", "seq_length", "batch_size"):
-    if getattr(config, key) < 1:
-      raise UserError("--%s must be at least 1, got %d" %
-                      (key, getattr(config, key)))
-  if not config.learning_rate > 0:
-    raise UserError("--learning_rate must be positive, got %g" %
-                    config.learning_rate)
+  configs.require_choice("impl", config.impl, IMPLS)
+  configs.require_choice("cell", config.cell, CELLS)
+  configs.require_positive(config, ("embedding_dim", "rnn_size",
+                                    "seq_length", "batch_size"))
+  configs.require_positive_float(config, "learning_rate")
   if not 0 <= config.val_fraction < 1:
     raise UserError("--val_fraction must be in [0, 1), got %g" %
                     config.val_fraction)

@@ -29,6 +29,7 @@ from tf1_models import training
 from tf1_models.errors import CheckpointMismatchError, UserError
 from tf1_models.text8_lstm import model as model_lib
 from tf1_models.text8_lstm import runner
+from tf1_models.tf1_weights import assign_tf1  # noqa: F401 (re-export)
 
 v1 = tf.compat.v1
 
@@ -125,19 +126,6 @@ def read_checkpoint(path, variant, with_state=False):
   return out
 
 
-def assign_tf1(sess, weights):
-  """Load ``{name: array}`` into the variables of ``sess.graph`` by name."""
-  by_name = {v.op.name: v for v in
-             sess.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
-  for name, value in weights.items():
-    if name not in by_name:
-      raise CheckpointMismatchError("the graph has no variable %s" % name)
-    var = by_name[name]
-    if var.shape.as_list() != list(np.shape(value)):
-      raise CheckpointMismatchError(
-          "shape mismatch for %s: graph %s, weights %s" %
-          (name, var.shape.as_list(), list(np.shape(value))))
-    var.load(value, sess)
 
 
 def set_keras_weights(keras_lstm, layer_weights, states=None):

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import corpus, training
+from tf1_models import configs, corpus, training
 from tf1_models.errors import CheckpointMismatchError, UserError
 from tf1_models.text8_lstm import data as data_lib
 from tf1_models.text8_lstm import model as model_lib
@@ -35,20 +35,14 @@ def checkpoint_dir(config):
 
 
 def validate(config):
-  if config.variant not in VARIANTS:
-    raise UserError("unknown --variant=%s; choose one of %s" %
-                    (config.variant, ", ".join(VARIANTS)))
-  for key in ("num_nodes", "batch_size", "num_unrollings", "embedding_size",
-              "summary_frequency", "checkpoint_every"):
-    if getattr(config, key) < 1:
-      raise UserError("--%s must be at least 1, got %d" %
-                      (key, getattr(config, key)))
+  configs.require_choice("variant", config.variant, VARIANTS)
+  configs.require_positive(config, ("num_nodes", "batch_size",
+                                    "num_unrollings", "embedding_size",
+                                    "summary_frequency", "checkpoint_every"))
   if not 0 < config.keep_prob <= 1:
     raise UserError("--keep_prob must be in (0, 1], got %g" %
                     config.keep_prob)
-  if not config.learning_rate > 0:
-    raise UserError("--learning_rate must be positive, got %g" %
-                    config.learning_rate)
+  configs.require_positive_float(config, "learning_rate")
 
 
 def load_data(config, log=print):

@@ -15,8 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_models import corpus, training
-from tf1_models.char_rnn.convert import assign_tf1  # noqa: F401 (re-export)
 from tf1_models.errors import CheckpointMismatchError
+from tf1_models.tf1_weights import assign_tf1  # noqa: F401 (re-export)
 from tf1_models.word2vec import keras_model
 from tf1_models.word2vec.model import (EMBEDDINGS, SOFTMAX_BIASES,
                                        SOFTMAX_WEIGHTS, VARIABLE_NAMES)

@@ -19,7 +19,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import corpus, training
+from tf1_models import configs, corpus, training
 from tf1_models.errors import (CheckpointMismatchError, UserError,
                                VocabularyError)
 from tf1_models.word2vec import data as data_lib
@@ -39,18 +39,12 @@ def checkpoint_dir(config):
 
 
 def validate(config):
-  if config.model not in MODELS:
-    raise UserError("unknown --model=%s; choose one of %s" %
-                    (config.model, ", ".join(MODELS)))
-  if config.combiner not in COMBINERS:
-    raise UserError("unknown --combiner=%s; choose one of %s" %
-                    (config.combiner, ", ".join(COMBINERS)))
-  for key in ("vocabulary_size", "embedding_size", "batch_size",
-              "num_sampled", "top_k", "log_every", "checkpoint_every",
-              "neighbours_every"):
-    if getattr(config, key) < 1:
-      raise UserError("--%s must be at least 1, got %d" %
-                      (key, getattr(config, key)))
+  configs.require_choice("model", config.model, MODELS)
+  configs.require_choice("combiner", config.combiner, COMBINERS)
+  configs.require_positive(config, ("vocabulary_size", "embedding_size",
+                                    "batch_size", "num_sampled", "top_k",
+                                    "log_every", "checkpoint_every",
+                                    "neighbours_every"))
   if config.vocabulary_size < 2:
     raise UserError("--vocabulary_size must be at least 2 (UNK and one word)")
   try:
@@ -59,9 +53,7 @@ def validate(config):
   except ValueError as e:
     raise UserError("%s; change --batch_size, --num_skips or --skip_window"
                     % e)
-  if not config.learning_rate > 0:
-    raise UserError("--learning_rate must be positive, got %g" %
-                    config.learning_rate)
+  configs.require_positive_float(config, "learning_rate")
 
 
 def load_data(config, log=print):
