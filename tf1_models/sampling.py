@@ -47,13 +47,19 @@ class Generator:
 
 
 def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED):
-  """Choose ids [B] from logits [B, V] (graph ops)."""
+  """Choose ids [B] from logits [B, V] (graph ops, no control flow).
+
+  With ``top_k <= 0`` only the maximum is looked up (``top_k(k=1)``), so an
+  unused top-k costs no sort of the vocabulary.
+  """
   vocab = tf.shape(logits)[-1]
   greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
   scaled = logits / tf.maximum(temperature, 1e-6)
-  k = tf.where(top_k > 0, tf.minimum(top_k, vocab), vocab)
-  kth = tf.math.top_k(scaled, k=k).values[:, -1:]
-  scaled = tf.where(scaled < kth, tf.fill(tf.shape(scaled), -np.inf), scaled)
+  use_top_k = top_k > 0
+  kth = tf.math.top_k(scaled, k=tf.where(use_top_k, tf.minimum(top_k, vocab),
+                                         1)).values[:, -1:]
+  cut = tf.logical_and(use_top_k, scaled < kth)
+  scaled = tf.where(cut, tf.fill(tf.shape(scaled), -np.inf), scaled)
   sampled = tf.cast(tf.random.categorical(scaled, 1, seed=seed)[:, 0],
                     tf.int32)
   return tf.where(temperature <= 0, greedy, sampled)
@@ -77,6 +83,11 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
                     max_length=100000):
   """Build the in-graph sampler.
 
+  Two ``tf.while_loop``s in one graph: the first feeds the prime (all but its
+  last symbol) to advance the state; the second feeds the last prime symbol,
+  then each chosen symbol, and picks the next. Neither body has a
+  ``tf.cond``: per-step work is the model step plus a few elementwise ops.
+
   Args:
     step_fn: ``(ids [1] int32, state) -> (logits [1, V], new_state)``; it may
       create variables on first call (they are created outside the loop).
@@ -97,48 +108,42 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
   top_k = v1.placeholder_with_default(np.int32(0), [], name="top_k")
   heads = v1.placeholder_with_default(np.zeros([0], np.int32), [None],
                                       name="heads")
-  n_prime = tf.shape(prime)[0]
   n_heads = tf.shape(heads)[0]
   padded_heads = tf.concat([heads, [0]], 0)  # safe to index when empty
   limit = tf.minimum(length, max_length)
   line_ends = tf.constant(list(line_end_ids) or [-2], tf.int32)
 
-  def cond(t, token, state, out, n, k, done):
-    del token, state, out, k
+  def feed_prime(t, state):
+    return t + 1, step_fn(tf.reshape(prime[t], [1]), state)[1]
+
+  _, state = tf.while_loop(lambda t, state: t < tf.shape(prime)[0] - 1,
+                           feed_prime, (tf.constant(0), initial_state),
+                           back_prop=False, parallel_iterations=1)
+
+  def keep_going(n, token, state, k, done, out):
+    del token, state, k, out
     return tf.logical_and(tf.logical_not(done), n < limit)
 
-  def body(t, token, state, out, n, k, done):
+  def generate(n, token, state, k, done, out):
     logits, state = step_fn(tf.reshape(token, [1]), state)
-    in_prime = t < n_prime - 1
-
-    def next_prime():
-      return prime[t + 1], out, n, k, done
-
-    def emit():
-      chosen = pick(logits, temperature, top_k)[0]
-      last = tf.cond(n > 0, lambda: out.read(tf.maximum(n - 1, 0)),
-                     lambda: tf.constant(-3, tf.int32))
-      at_line_start = tf.logical_or(
-          tf.equal(n, 0), tf.reduce_any(tf.equal(last, line_ends)))
-      force = tf.logical_and(at_line_start, k < n_heads)
-      chosen = tf.where(force, padded_heads[tf.minimum(k, n_heads)], chosen)
-      new_k = k + tf.cast(force, tf.int32)
-      ended_line = tf.reduce_any(tf.equal(chosen, line_ends))
-      finished = tf.logical_or(
-          tf.equal(chosen, end_id),
-          tf.logical_and(n_heads > 0,
-                         tf.logical_and(ended_line, new_k >= n_heads)))
-      return chosen, out.write(n, chosen), n + 1, new_k, finished
-
-    token, out, n, k, done = tf.cond(in_prime, next_prime, emit)
-    return t + 1, token, state, out, n, k, done
+    chosen = pick(logits, temperature, top_k)[0]
+    # Acrostic: at the start and after a line end, force the next head.
+    after_line_end = tf.reduce_any(tf.equal(token, line_ends))
+    at_line_start = tf.logical_or(tf.equal(n, 0), after_line_end)
+    force = tf.logical_and(at_line_start, k < n_heads)
+    chosen = tf.where(force, padded_heads[tf.minimum(k, n_heads)], chosen)
+    k += tf.cast(force, tf.int32)
+    ends_line = tf.reduce_any(tf.equal(chosen, line_ends))
+    done = tf.logical_or(
+        tf.equal(chosen, end_id),
+        tf.logical_and(n_heads > 0, tf.logical_and(ends_line, k >= n_heads)))
+    return n + 1, chosen, state, k, done, out.write(n, chosen)
 
   out = tf.TensorArray(tf.int32, size=0, dynamic_size=True,
                        element_shape=[])
-  loop_vars = (tf.constant(0), prime[0], initial_state, out, tf.constant(0),
-               tf.constant(0), tf.constant(False))
-  result = tf.while_loop(cond, body, loop_vars, back_prop=False,
-                         parallel_iterations=1)
-  ids = result[3].stack()
+  result = tf.while_loop(
+      keep_going, generate,
+      (tf.constant(0), prime[-1], state, tf.constant(0), tf.constant(False),
+       out), back_prop=False, parallel_iterations=1)
   return Generator(prime=prime, length=length, temperature=temperature,
-                   top_k=top_k, heads=heads, ids=ids)
+                   top_k=top_k, heads=heads, ids=result[-1].stack())

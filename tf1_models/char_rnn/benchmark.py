@@ -1,6 +1,7 @@
 """python -m tf1_models.char_rnn.benchmark: speed ratios measured in one run.
 
-Prints two ratios (run it on an otherwise idle machine):
+Prints two ratios (each timing is the best of ``--repeats`` runs; run it on
+an otherwise idle machine):
   1. generation: the in-graph ``tf.while_loop`` sampler (one ``session.run``
      per text) against one ``session.run`` per character feeding the state
      back (the seed project's way), same weights and length;
@@ -33,9 +34,20 @@ flags.DEFINE_integer("length", 300, "Characters to generate.")
 flags.DEFINE_integer("batch_size", 64, "Training batch.")
 flags.DEFINE_integer("seq_length", 50, "Training window.")
 flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
+flags.DEFINE_integer("repeats", 3, "Timings per measurement; the best counts.")
 
 
-def time_generation(model, vocab, rnn_size, num_layers, length):
+def best_time(fn, repeats):
+  """The shortest of ``repeats`` wall-clock timings of ``fn()``."""
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    fn()
+    times.append(time.perf_counter() - start)
+  return min(times)
+
+
+def time_generation(model, vocab, rnn_size, num_layers, length, repeats):
   """Seconds for ``length`` characters: (in-graph loop, per-char runs)."""
   with tf.Graph().as_default() as g:
     gen = model_lib.build_generator(model, vocab, rnn_size, num_layers)
@@ -43,29 +55,29 @@ def time_generation(model, vocab, rnn_size, num_layers, length):
       sess.run(v1.global_variables_initializer())
       feed = gen.feed([1], length, temperature=0.0)
       sess.run(gen.ids, gen.feed([1], 5, temperature=0.0))  # warm up
-      start = time.perf_counter()
-      ids = sess.run(gen.ids, feed)
-      in_graph = time.perf_counter() - start
-      assert len(ids) == length
+      assert len(sess.run(gen.ids, feed)) == length
+      in_graph = best_time(lambda: sess.run(gen.ids, feed), repeats)
   with tf.Graph().as_default() as g:
     inp = v1.placeholder(tf.int32, [1, None])
     ep = model_lib.char_rnn(model, inp, None, vocab, rnn_size=rnn_size,
                             num_layers=num_layers)
     with v1.Session(graph=g) as sess:
       sess.run(v1.global_variables_initializer())
-      state = sess.run(ep["initial_state"])
-      token = 1
-      sess.run(ep["prediction"], {inp: [[token]]})  # warm up
-      start = time.perf_counter()
-      for _ in range(length):
-        probs, state = sess.run([ep["prediction"], ep["last_state"]],
-                                {inp: [[token]], ep["initial_state"]: state})
-        token = int(np.argmax(probs[0, :vocab]))
-      per_char = time.perf_counter() - start
+      sess.run(ep["prediction"], {inp: [[1]]})  # warm up
+
+      def one_run_per_char():
+        state, token = sess.run(ep["initial_state"]), 1
+        for _ in range(length):
+          probs, state = sess.run([ep["prediction"], ep["last_state"]],
+                                  {inp: [[token]], ep["initial_state"]: state})
+          token = int(np.argmax(probs[0, :vocab]))
+
+      per_char = best_time(one_run_per_char, repeats)
   return in_graph, per_char
 
 
-def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps):
+def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps,
+                  repeats):
   """Characters/second: (TF1 graph, Keras rewrite)."""
   rng = np.random.RandomState(0)
   batches = [(rng.randint(0, vocab, (batch, seq)).astype(np.int32),
@@ -81,18 +93,22 @@ def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps):
       sess.run(v1.global_variables_initializer())
       for x, y in batches[:2]:
         sess.run(ep["train_op"], {inp: x, out: y})
-      start = time.perf_counter()
-      for x, y in batches[2:]:
-        sess.run(ep["train_op"], {inp: x, out: y})
-      tf1 = chars / (time.perf_counter() - start)
+
+      def tf1_steps():
+        for x, y in batches[2:]:
+          sess.run(ep["train_op"], {inp: x, out: y})
+
+      tf1 = chars / best_time(tf1_steps, repeats)
   net = keras_model.KerasCharRNN(model, vocab, rnn_size, num_layers)
   net.compile(0.01)
   for x, y in batches[:2]:
     net.model.train_on_batch(x, y)
-  start = time.perf_counter()
-  for x, y in batches[2:]:
-    net.model.train_on_batch(x, y)
-  keras = chars / (time.perf_counter() - start)
+
+  def keras_steps():
+    for x, y in batches[2:]:
+      net.model.train_on_batch(x, y)
+
+  keras = chars / best_time(keras_steps, repeats)
   return tf1, keras
 
 
@@ -104,13 +120,14 @@ def main(argv):
          os.cpu_count()))
   in_graph, per_char = time_generation(FLAGS.model, FLAGS.vocab,
                                        FLAGS.rnn_size, FLAGS.num_layers,
-                                       FLAGS.length)
+                                       FLAGS.length, FLAGS.repeats)
   print("generation of %d chars: in-graph while_loop %.3fs, one "
         "session.run per char %.3fs -> in-graph is %.1fx faster" %
         (FLAGS.length, in_graph, per_char, per_char / in_graph))
   tf1, keras = time_training(FLAGS.model, FLAGS.vocab, FLAGS.rnn_size,
                              FLAGS.num_layers, FLAGS.batch_size,
-                             FLAGS.seq_length, FLAGS.train_steps)
+                             FLAGS.seq_length, FLAGS.train_steps,
+                             FLAGS.repeats)
   print("training (batch %d x %d chars, %d steps): TF1 graph %.0f chars/s, "
         "Keras 3 %.0f chars/s -> TF1/Keras = %.2f" %
         (FLAGS.batch_size, FLAGS.seq_length, FLAGS.train_steps, tf1, keras,
