@@ -66,6 +66,16 @@ if want next_char; then
   python -m tf1_models.next_char.benchmark
 fi
 
+if want seq2seq; then
+  echo "== seq2seq: --task=mirror, default preset (target: held-out exact match >= 90% within 20 min)"
+  rm -rf "$RUNS/seq2seq_mirror"
+  /usr/bin/time -f "wall time %es" python -m tf1_models.seq2seq --task=mirror \
+    --checkpoint_dir="$RUNS/seq2seq_mirror" | grep -E "^(eval|saved|held-out)|->"
+  echo "the quick brown fox" | python -m tf1_models.seq2seq --decode \
+    --checkpoint_dir="$RUNS/seq2seq_mirror"          # expect: eht kciuq nworb xof
+  python -m tf1_models.seq2seq --task=self_test
+fi
+
 if want bench; then
   echo "== char_rnn benchmark (targets: in-graph sampler >= 5x; TF1/Keras training >= 1)"
   python -m tf1_models.char_rnn.benchmark

@@ -8,6 +8,7 @@ builds its variables there, and re-enters that captured scope with
 """
 
 import contextlib
+import copy
 import logging
 
 import tensorflow as tf
@@ -16,6 +17,52 @@ import tensorflow as tf
 logger = logging.getLogger("tensorflow")
 
 v1 = tf.compat.v1
+
+
+def _hard_sigmoid(x):
+  return tf.clip_by_value(0.2 * x + 0.5, 0., 1.)
+
+
+# The activation names TF1's cells and tf.layers accepted (Keras 2's).
+_ACTIVATIONS = {
+    "elu": tf.nn.elu,
+    "exponential": tf.exp,
+    "hard_sigmoid": _hard_sigmoid,
+    "linear": lambda x: x,
+    "relu": tf.nn.relu,
+    "selu": tf.nn.selu,
+    "sigmoid": tf.sigmoid,
+    "softmax": tf.nn.softmax,
+    "softplus": tf.nn.softplus,
+    "softsign": tf.nn.softsign,
+    "tanh": tf.tanh,
+}
+
+
+def get_activation(identifier):
+  """An activation given as TF1 allowed: ``None``, a callable or a name."""
+  if identifier is None or callable(identifier):
+    return identifier
+  if isinstance(identifier, str):
+    if identifier not in _ACTIVATIONS:
+      raise ValueError("Unknown activation function: %s (known: %s)" %
+                       (identifier, ", ".join(sorted(_ACTIVATIONS))))
+    return _ACTIVATIONS[identifier]
+  raise TypeError("Could not interpret activation function identifier: %r"
+                  % (identifier,))
+
+
+def _default_initializer(dtype):
+  """TF1 ``tf.layers`` default: the scope's initializer, else Glorot uniform
+  for floats and zeros for integers and booleans."""
+  initializer = v1.get_variable_scope().initializer
+  if initializer is not None:
+    return initializer
+  if dtype.is_floating:
+    return v1.glorot_uniform_initializer()
+  if dtype.is_integer or dtype.is_unsigned or dtype.is_bool:
+    return v1.zeros_initializer()
+  return None
 
 
 class Layer(object):
@@ -73,9 +120,17 @@ class Layer(object):
   def add_variable(self, name, shape, dtype=None, initializer=None,
                    regularizer=None, trainable=None, constraint=None,
                    partitioner=None):
-    """``get_variable`` in this object's scope, recorded on it."""
+    """``get_variable`` in this object's scope, recorded on it.
+
+    Without an ``initializer`` the variable scope's is used, else Glorot
+    uniform (zeros for non-float dtypes), chosen here as TF1's layers did, so
+    custom getters see the same initializer they saw under TF1.
+    """
+    dtype = tf.as_dtype(dtype or self._dtype or tf.float32)
+    if initializer is None:
+      initializer = _default_initializer(dtype)
     var = v1.get_variable(
-        name, shape=shape, dtype=dtype or self._dtype,
+        name, shape=shape, dtype=dtype,
         initializer=initializer, regularizer=regularizer,
         trainable=self.trainable if trainable is None else trainable,
         constraint=constraint, partitioner=partitioner)
@@ -89,6 +144,27 @@ class Layer(object):
 
   def build(self, input_shape):
     del input_shape
+
+  def __deepcopy__(self, memo):
+    """An unbuilt copy: same configuration, no scope, no variables.
+
+    TF1 could deep-copy a layer only before its first call (afterwards the
+    copy reached graph locks and failed), which broke
+    ``embedding_*_seq2seq`` when a cell was passed to it a second time. Here
+    the copy is made from the attributes this object had before its first
+    call (nested layers are copied the same way; tensors and variables are
+    shared, not copied), so it creates its own variables in whatever scope it
+    is first called in.
+    """
+    new = object.__new__(type(self))
+    memo[id(self)] = new
+    state = dict(self.__dict__.get("_unbuilt_state", self.__dict__))
+    state.pop("_unbuilt_state", None)
+    _share_graph_objects(list(state.values()), memo)
+    new.__dict__.update(copy.deepcopy(state, memo))
+    new.__dict__.update(_scope=None, _always_reuse_scope=None, built=False,
+                        _variables=[])
+    return new
 
   def _check_inputs(self, inputs):
     if self._input_ndim is None:
@@ -111,6 +187,8 @@ class Layer(object):
   def _capture_scope(self, scope):
     if self._scope is not None:
       return
+    # What __deepcopy__ copies: the configuration before the first call.
+    self._unbuilt_state = dict(self.__dict__)
     if self._reuse:
       with v1.variable_scope(scope if scope is not None else self.name
                             ) as captured:
@@ -138,3 +216,19 @@ class Layer(object):
         self.build(inputs.shape if isinstance(inputs, tf.Tensor) else None)
         self.built = True
       yield
+
+
+_GRAPH_TYPES = (tf.Tensor, tf.Variable, tf.Operation, tf.Graph,
+                v1.VariableScope)
+
+
+def _share_graph_objects(value, memo):
+  """Make ``deepcopy`` keep graph objects found in ``value`` as they are."""
+  if isinstance(value, _GRAPH_TYPES):
+    memo[id(value)] = value
+  elif isinstance(value, (list, tuple, set, frozenset)):
+    for item in value:
+      _share_graph_objects(item, memo)
+  elif isinstance(value, dict):
+    for item in value.values():
+      _share_graph_objects(item, memo)

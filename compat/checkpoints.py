@@ -110,13 +110,51 @@ def _var_name(var):
   return var.op.name if hasattr(var, "op") else var.name.split(":")[0]
 
 
+_PART = re.compile(r"^(.*)/part_(\d+)$")
+
+
+def _group_partitions(var_list, known):
+  """``[(name, [variables])]``: slices ``<name>/part_<k>`` of a partitioned
+  variable (stored under ``<name>`` in a checkpoint) grouped under
+  ``<name>``, in part order; other variables alone. ``known(name)`` says
+  whether the checkpoint has a variable of that (graph) name."""
+  groups, parts = [], {}
+  for var in var_list:
+    name = _var_name(var)
+    match = _PART.match(name)
+    if match and not known(name) and known(match.group(1)):
+      if match.group(1) not in parts:
+        parts[match.group(1)] = []
+        groups.append((match.group(1), parts[match.group(1)]))
+      parts[match.group(1)].append((int(match.group(2)), var))
+    else:
+      groups.append((name, [(0, var)]))
+  return [(name, [v for _, v in sorted(items, key=lambda p: p[0])])
+          for name, items in groups]
+
+
+def _slices_fit(slice_shapes, full_shape):
+  """Whether slices, concatenated along one axis, make ``full_shape``."""
+  if len(slice_shapes) == 1:
+    return slice_shapes[0] == full_shape
+  for axis in range(len(full_shape)):
+    others_fit = all(
+        len(s) == len(full_shape) and
+        all(d == f for i, (d, f) in enumerate(zip(s, full_shape))
+            if i != axis) for s in slice_shapes)
+    if others_fit and sum(s[axis] for s in slice_shapes) == full_shape[axis]:
+      return True
+  return False
+
+
 def restore_checkpoint(sess, path, var_list=None, allow_legacy_names=True):
   """Restore ``var_list`` (default: the graph's global variables) by name.
 
   Checkpoint names from TF 0.12 and 1.0/1.1 are matched to today's names when
-  ``allow_legacy_names``. Raises ``LegacyNameError`` naming the first missing
-  variable, or the variable and both shapes on a shape mismatch, before
-  anything is assigned.
+  ``allow_legacy_names``. The slices ``<name>/part_<k>`` of a partitioned
+  variable (e.g. ``LSTMCell(num_unit_shards=...)``) restore from ``<name>``.
+  Raises ``LegacyNameError`` naming the first missing variable, or the
+  variable and both shapes on a shape mismatch, before anything is assigned.
   """
   if tf.io.gfile.isdir(path):
     found = tf.train.latest_checkpoint(path)
@@ -132,21 +170,22 @@ def restore_checkpoint(sess, path, var_list=None, allow_legacy_names=True):
     by_modern.setdefault(new, ckpt_name)
     by_modern[ckpt_name] = ckpt_name
   mapping = {}
-  for var in var_list:
-    name = _var_name(var)
+  for name, variables in _group_partitions(var_list, by_modern.__contains__):
     ckpt_name = by_modern.get(name)
     if ckpt_name is None:
       raise LegacyNameError(
           "variable %s is not in checkpoint %s (it has: %s)" %
           (name, path, ", ".join(sorted(shapes)[:12])))
-    want = var.shape.as_list()
+    want = [v.shape.as_list() for v in variables]
     have = list(shapes[ckpt_name])
-    if want != have:
+    if not _slices_fit(want, have):
       raise LegacyNameError(
           "shape mismatch for variable %s: the graph has %s, checkpoint %s "
           "has %s (as %s); was it written by another model or vocabulary?" %
-          (name, want, path, have, ckpt_name))
-    mapping[ckpt_name] = var
+          (name, want[0] if len(want) == 1 else "slices %s" % want, path,
+           have, ckpt_name))
+    is_slice = len(variables) > 1 or _var_name(variables[0]) != name
+    mapping[ckpt_name] = variables if is_slice else variables[0]
   v1.train.Saver(var_list=mapping).restore(sess, path)
   return mapping
 

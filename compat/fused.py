@@ -19,6 +19,43 @@ from compat.rnn_cell import LSTMStateTuple, RNNCell, _check_state
 v1 = tf.compat.v1
 
 
+def _lstm_block_cell_grad(op, *grads):
+  """Gradient of one ``LSTMBlockCell`` step (TF1 registered it in contrib).
+
+  ``LSTMBlockCellGrad`` gives the gate gradients; the ``[x, h_prev]`` kernel
+  product is differentiated here.
+  """
+  x, cs_prev, h_prev, w, wci, wcf, wco, b = op.inputs
+  i, cs, f, o, ci, co, _ = op.outputs
+  cs_grad, h_grad = grads[1], grads[6]
+  input_size = x.shape[1]
+  if input_size is None:
+    raise ValueError("LSTMBlockCell's gradient needs a known input depth, "
+                     "saw x of shape %s" % x.shape)
+  grad = tf.raw_ops.LSTMBlockCellGrad(
+      x=x, cs_prev=cs_prev, h_prev=h_prev, w=w, wci=wci, wcf=wcf, wco=wco,
+      b=b, i=i, cs=cs, f=f, o=o, ci=ci, co=co, cs_grad=cs_grad,
+      h_grad=h_grad, use_peephole=op.get_attr("use_peephole"))
+  xh_grad = tf.matmul(grad.dicfo, w, transpose_b=True)
+  x_grad = xh_grad[:, :input_size]
+  h_prev_grad = xh_grad[:, input_size:]
+  w_grad = tf.matmul(tf.concat([x, h_prev], 1), grad.dicfo, transpose_a=True)
+  b_grad = tf.raw_ops.BiasAddGrad(out_backprop=grad.dicfo)
+  return (x_grad, grad.cs_prev_grad, h_prev_grad, w_grad, grad.wci_grad,
+          grad.wcf_grad, grad.wco_grad, b_grad)
+
+
+def _register_gradients():
+  """Register ``LSTMBlockCell``'s gradient unless TensorFlow has one."""
+  try:
+    tf.RegisterGradient("LSTMBlockCell")(_lstm_block_cell_grad)
+  except KeyError:  # already registered (by TensorFlow or a reload)
+    pass
+
+
+_register_gradients()
+
+
 class _BlockWeights(object):
   """Variable creation shared by both block kernels."""
 
@@ -118,6 +155,10 @@ class LSTMBlockFusedCell(_BlockWeights, RNNCell):
 
   def build(self, inputs_shape):
     self._build_block(inputs_shape[2])
+
+  def _rank_hint(self):
+    return (" ([time, batch, depth], time-major); call it on the whole "
+            "sequence, not one step (LSTMBlockCell runs one step).")
 
   def __call__(self, inputs, initial_state=None, dtype=None,
                sequence_length=None, scope=None):

@@ -9,6 +9,12 @@ After it, these resolve to ``compat``:
 
 It touches nothing else: eager execution, the v2 API and Keras are left as
 they are, and calling it twice is the same as calling it once.
+
+With Keras 3, TensorFlow's own ``tf.compat.v1.layers`` and
+``tf.compat.v1.nn.rnn_cell`` are lazy loaders that refuse every attribute
+(and cannot even be assigned to), so they are replaced by small modules of
+ours. Any other attribute is looked up on the module they replace, which
+keeps working where it worked before (e.g. with ``tf_keras``).
 """
 
 import importlib
@@ -24,17 +30,66 @@ _RNN_CELL_NAMES = (
 )
 _LAYERS_NAMES = ("dense", "Dense")
 
+# Marks the modules install() made, so a second call reuses them.
+_MARK = "__tf1_rnn_compat__"
+
 _installed = False
 
 
-def _module(name, doc, attrs):
+def _is_ours(value):
+  return (isinstance(value, types.ModuleType) and
+          bool(vars(value).get(_MARK)))
+
+
+def _module(name, doc, attrs, fallback=None):
+  """Our module ``name`` in ``sys.modules`` holding ``attrs``.
+
+  Other attributes are read from ``fallback`` (the module it replaces).
+  """
   mod = sys.modules.get(name)
-  if mod is None:
+  if not _is_ours(mod):
     mod = types.ModuleType(name, doc)
+    setattr(mod, _MARK, True)
+    mod.__replaced__ = fallback
+    if fallback is not None:
+      mod.__getattr__ = _forward_to(fallback, name)
     sys.modules[name] = mod
   for key, value in attrs.items():
     setattr(mod, key, value)
   return mod
+
+
+def _forward_to(fallback, name):
+  def getattr_(attr):
+    if attr.startswith("__"):
+      raise AttributeError("module %r has no attribute %r" % (name, attr))
+    return getattr(fallback, attr)
+  return getattr_
+
+
+def _replace(parent, attr, name, doc, attrs):
+  """Set ``parent.attr`` to our module ``name``, falling back to the old
+  value of ``parent.attr`` for names we do not define."""
+  current = getattr(parent, attr, None)
+  fallback = vars(current)["__replaced__"] if _is_ours(current) else current
+  mod = _module(name, doc, attrs, fallback=fallback)
+  setattr(parent, attr, mod)
+  return mod
+
+
+def _v1_modules():
+  """The objects TF1 code reaches ``tf.compat.v1`` through.
+
+  ``import tensorflow.compat.v1`` rebinds ``tf.compat.v1`` to another wrapper
+  of the same module, and each wrapper caches attributes: set both.
+  """
+  before = tf.compat.v1
+  after = importlib.import_module("tensorflow.compat.v1")
+  mods = [after]
+  for mod in (before, tf.compat.v1):
+    if all(mod is not m for m in mods):
+      mods.append(mod)
+  return mods
 
 
 def _lazy_legacy_seq2seq():
@@ -51,14 +106,12 @@ def install():
 
   cells = {n: getattr(rnn_cell, n, None) or getattr(wrappers, n)
            for n in _RNN_CELL_NAMES}
-  rnn_cell_mod = _module("tensorflow.compat.v1.nn.rnn_cell",
-                         "TF1 rnn_cell API (tf1-rnn compat).", cells)
-  for nn in (tf.compat.v1.nn,):
-    setattr(nn, "rnn_cell", rnn_cell_mod)
-
-  v1_layers = tf.compat.v1.layers
-  for name in _LAYERS_NAMES:
-    setattr(v1_layers, name, getattr(layers, name))
+  dense = {n: getattr(layers, n) for n in _LAYERS_NAMES}
+  for v1 in _v1_modules():
+    _replace(v1.nn, "rnn_cell", "tensorflow.compat.v1.nn.rnn_cell",
+             "TF1 rnn_cell API (tf1-rnn compat).", cells)
+    _replace(v1, "layers", "tensorflow.compat.v1.layers",
+             "TF1 tf.layers dense (tf1-rnn compat).", dense)
 
   contrib_attrs = {n: getattr(contrib_rnn, n) for n in contrib_rnn.__all__}
   rnn_mod = _module("tensorflow.contrib.rnn",
@@ -71,7 +124,8 @@ def install():
     contrib.legacy_seq2seq = seq2seq
   contrib.__path__ = []  # a package, so "import tensorflow.contrib.rnn" works
   tf.contrib = contrib
-  tf.compat.v1.contrib = contrib
+  for v1 in _v1_modules():
+    v1.contrib = contrib
   _installed = True
   return contrib
 

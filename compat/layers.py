@@ -9,7 +9,7 @@ Inputs of rank > 2 are contracted on their last axis.
 
 import tensorflow as tf
 
-from compat.base import Layer
+from compat.base import Layer, get_activation
 
 v1 = tf.compat.v1
 
@@ -28,7 +28,7 @@ class Dense(Layer):
     super(Dense, self).__init__(trainable=trainable, name=name, dtype=dtype,
                                 reuse=reuse)
     self.units = int(units)
-    self.activation = activation
+    self.activation = get_activation(activation)
     self.use_bias = use_bias
     self.kernel_initializer = kernel_initializer
     self.bias_initializer = bias_initializer or v1.zeros_initializer()

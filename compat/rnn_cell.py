@@ -19,7 +19,7 @@ import collections
 import tensorflow as tf
 
 from compat import steps
-from compat.base import Layer, logger
+from compat.base import Layer, get_activation, logger
 
 _WEIGHTS = "kernel"
 _BIAS = "bias"
@@ -28,8 +28,15 @@ v1 = tf.compat.v1
 
 
 def _nest_str(structure):
-  return str(tf.nest.map_structure(
-      lambda t: getattr(t, "shape", t), structure))
+  """A (nested) state described by its shapes, for error messages."""
+  def shape(t):
+    t_shape = getattr(t, "shape", None)
+    if t_shape is None:
+      return t
+    return tuple(t_shape.as_list()) if t_shape.rank is not None else "?"
+  if not tf.nest.is_nested(structure):
+    return "a single tensor of shape %s" % (shape(structure),)
+  return str(tf.nest.map_structure(shape, structure))
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
@@ -103,15 +110,41 @@ class LayerRNNCell(RNNCell):
 
 
 def _check_state(cell, state, expected):
-  """Raise a clear error when ``state`` does not match the expected structure."""
+  """Raise a clear error when ``state`` does not match the expected structure
+  (``expected``: ``0`` or ``LSTMStateTuple(0, 0)``) or ``cell.state_size``."""
   try:
     tf.nest.assert_same_structure(state, expected, check_types=False)
   except (ValueError, TypeError):
     raise ValueError(
         "%s was given a state of the wrong structure: expected %s (state_size "
         "%s), got %s. Pass cell.zero_state(batch_size, dtype) or the state "
-        "the cell returned." % (cell.name, type(expected).__name__,
+        "the cell returned." % (cell.name, _expected_str(expected),
                                 cell.state_size, _nest_str(state)))
+  sizes = tf.nest.flatten(cell.state_size)
+  for part, size in zip(tf.nest.flatten(state), sizes):
+    part_shape = getattr(part, "shape", None)
+    if part_shape is None or part_shape.rank is None:
+      continue
+    if part_shape.rank != 2 or part_shape[-1] not in (None, size):
+      raise ValueError(
+          "%s was given a state that does not fit its state_size %s: got %s; "
+          "each part must be [batch_size, size]." %
+          (cell.name, cell.state_size, _nest_str(state)))
+
+
+def _expected_str(expected):
+  if tf.nest.is_nested(expected):
+    return "an %s" % type(expected).__name__
+  return "a single tensor"
+
+
+def _check_input_dtypes(inputs, state):
+  """TF1's check: the cells' activations need float (or complex) tensors."""
+  for t in tf.nest.flatten([inputs, state]):
+    dtype = getattr(t, "dtype", None)
+    if dtype is not None and not (dtype.is_floating or dtype.is_complex):
+      raise ValueError("RNN cell only supports floating point inputs, but saw "
+                       "dtype: %s" % dtype)
 
 
 class BasicRNNCell(LayerRNNCell):
@@ -124,7 +157,7 @@ class BasicRNNCell(LayerRNNCell):
     super(BasicRNNCell, self).__init__(name=name, dtype=dtype, reuse=reuse,
                                        **kwargs)
     self._num_units = num_units
-    self._activation = activation or tf.tanh
+    self._activation = get_activation(activation) or tf.tanh
 
   @property
   def state_size(self):
@@ -144,6 +177,7 @@ class BasicRNNCell(LayerRNNCell):
 
   def call(self, inputs, state):
     _check_state(self, state, 0)
+    _check_input_dtypes(inputs, state)
     output = steps.basic_rnn_step(inputs, state, self._kernel, self._bias,
                                   self._activation)
     return output, output
@@ -165,7 +199,7 @@ class GRUCell(LayerRNNCell):
     super(GRUCell, self).__init__(name=name, dtype=dtype, reuse=reuse,
                                   **kwargs)
     self._num_units = num_units
-    self._activation = activation or tf.tanh
+    self._activation = get_activation(activation) or tf.tanh
     self._kernel_initializer = kernel_initializer
     self._bias_initializer = bias_initializer
 
@@ -199,6 +233,7 @@ class GRUCell(LayerRNNCell):
 
   def call(self, inputs, state):
     _check_state(self, state, 0)
+    _check_input_dtypes(inputs, state)
     new_h = steps.gru_step(inputs, state, self._gate_kernel, self._gate_bias,
                            self._candidate_kernel, self._candidate_bias,
                            self._activation)
@@ -229,7 +264,7 @@ class BasicLSTMCell(LayerRNNCell):
     self._num_units = num_units
     self._forget_bias = forget_bias
     self._state_is_tuple = state_is_tuple
-    self._activation = activation or tf.tanh
+    self._activation = get_activation(activation) or tf.tanh
 
   @property
   def state_size(self):
@@ -262,6 +297,7 @@ class BasicLSTMCell(LayerRNNCell):
     return tf.concat([c, h], 1)
 
   def call(self, inputs, state):
+    _check_input_dtypes(inputs, state)
     c, h = self._split_state(state)
     new_c, new_h = steps.basic_lstm_step(inputs, c, h, self._kernel,
                                          self._bias, self._forget_bias,
@@ -347,6 +383,7 @@ class LSTMCell(BasicLSTMCell):
             tf.slice(state, [0, self._num_units], [-1, self.output_size]))
 
   def call(self, inputs, state):
+    _check_input_dtypes(inputs, state)
     c, m = self._split_state(state)
     kernel = self._kernel
     if not isinstance(kernel, tf.Variable):

@@ -3,8 +3,10 @@
 Each function computes one time step from tensors alone: no variables, no
 scopes. The cell classes in ``rnn_cell`` own the variables (under TF1's names)
 and call these. The op sequence (concat, matmul, bias_add, split, the order of
-additions) is the one TF 1.x used, so results agree with TF1 to the last bit
-on the same backend, and gradients follow the same path.
+additions) is the one TF 1.x used, so gradients follow the same path and
+results agree with TF 1.15 to float rounding: TF 2.x's tanh and sigmoid
+kernels differ from 1.15's in the last bit (cells with ReLU, and dense
+layers without tanh, match bit for bit; see tests/compat/test_golden_tf1.py).
 
 Gate layout conventions (TF1, kept here):
   * LSTM: one kernel over ``[x, h]`` with four column blocks ``i, j, f, o``

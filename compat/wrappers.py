@@ -14,6 +14,7 @@ import hashlib
 import math
 import numbers
 
+import numpy as np
 import tensorflow as tf
 
 from compat import rnn_cell
@@ -118,10 +119,12 @@ def _default_dropout_state_filter_visitor(substate):
 
 
 def _dropout(x, keep_prob, seed):
-  """TF 1.15's ``nn.dropout``: keep where ``uniform >= 1 - keep_prob``."""
-  rate = 1. - keep_prob
+  """TF 1.15's ``nn.dropout``: keep where ``uniform >= rate``, scale the kept
+  values by ``1 / (1 - rate)``, both computed in ``x``'s dtype as TF1 did."""
+  rate = tf.cast(1. - keep_prob, x.dtype)
+  scale = 1 / (1 - rate)
   keep_mask = tf.random.uniform(tf.shape(x), seed=seed, dtype=x.dtype) >= rate
-  return x * (1. / keep_prob) * tf.cast(keep_mask, x.dtype)
+  return x * scale * tf.cast(keep_mask, x.dtype)
 
 
 class DropoutWrapper(_WrapperBase):
@@ -151,7 +154,8 @@ class DropoutWrapper(_WrapperBase):
         if not 0 <= prob <= 1:
           raise ValueError("Parameter %s must be between 0 and 1: %r" %
                            (attr, prob))
-        setattr(self, "_" + attr, float(prob))
+        # TF1 read the value back from a float32 constant: keep its rounding.
+        setattr(self, "_" + attr, float(np.float32(prob)))
       else:
         value = tf.get_static_value(tf.convert_to_tensor(prob))
         setattr(self, "_" + attr,
@@ -190,22 +194,30 @@ class DropoutWrapper(_WrapperBase):
     return int(hashlib.md5(string).hexdigest()[:8], 16) & 0x7FFFFFFF
 
   def _apply(self, values, salt, keep_prob, keep_filter=None):
-    """Dropout over the leaves of ``values`` (index ``i`` salts the seed)."""
+    """Dropout over the leaves of ``values``.
+
+    As in TF1, seeds are salted with the index of each entry of the
+    filter's shallow structure (a skipped substructure counts once), and
+    variational noise is matched to leaves by position.
+    """
     flat = tf.nest.flatten(values)
     if keep_filter is None:
-      do = [True] * len(flat)
+      plan = [(True, 1)] * len(flat)
     else:
-      do = _flatten_filter(keep_filter, values)
+      plan = _dropout_plan(keep_filter, values)
     noise = (tf.nest.flatten(self._noise[salt])
              if self._variational_recurrent else None)
     out = []
-    for i, (v, d) in enumerate(zip(flat, do)):
-      if not d:
-        out.append(v)
+    for index, (do, count) in enumerate(plan):
+      start = len(out)
+      if not do:
+        out.extend(flat[start:start + count])
       elif noise is None:
-        out.append(_dropout(v, keep_prob, self._gen_seed(salt, i)))
+        out.append(_dropout(flat[start], keep_prob,
+                            self._gen_seed(salt, index)))
       else:
-        kept = tf.math.floor(keep_prob + noise[i])
+        v = flat[start]
+        kept = tf.math.floor(keep_prob + noise[start])
         r = tf.math.divide(v, keep_prob) * kept
         r.set_shape(v.shape)
         out.append(r)
@@ -225,30 +237,52 @@ class DropoutWrapper(_WrapperBase):
     return output, new_state
 
 
-def _flatten_filter(visitor, values):
-  """Per-leaf booleans: where ``visitor`` says False for a substructure, its
-  leaves are not dropped (TF1's ``get_traverse_shallow_structure``)."""
-  out = []
+def _children(structure):
+  if isinstance(structure, dict):
+    return [structure[k] for k in sorted(structure)]
+  return list(structure)
+
+
+def _dropout_plan(visitor, values):
+  """TF1's ``get_traverse_shallow_structure`` walk, flattened.
+
+  Returns one ``(do_dropout, leaf_count)`` per entry of the shallow
+  structure: ``(True, 1)`` for a leaf to drop out, ``(False, n)`` for a leaf
+  or a whole substructure of ``n`` leaves left alone.
+  """
+  plan = []
+
+  def skip(v):
+    plan.append((False, len(tf.nest.flatten(v))))
 
   def walk(v):
     keep = visitor(v)
-    if isinstance(keep, bool):
-      n = len(tf.nest.flatten(v))
-      if keep and tf.nest.is_nested(v):
-        for child in (v._asdict().values() if hasattr(v, "_asdict") else v):
+    if not tf.nest.is_nested(v):
+      if not isinstance(keep, bool):
+        raise TypeError("dropout_state_filter_visitor returned %r for a "
+                        "leaf; expected a bool" % (keep,))
+      plan.append((keep, 1))
+    elif isinstance(keep, bool):
+      if keep:
+        for child in _children(v):
           walk(child)
       else:
-        out.extend([keep] * n)
-    else:  # a structure of booleans shaped like v's top level
-      children = list(v)
-      flags = list(keep)
-      for child, flag in zip(children, flags):
+        skip(v)
+    else:  # one bool per child of v
+      flags = _children(keep)
+      if len(flags) != len(_children(v)):
+        raise ValueError("dropout_state_filter_visitor returned %r, which "
+                         "does not match the structure %s" % (keep, v))
+      for flag, child in zip(flags, _children(v)):
+        if not isinstance(flag, bool):
+          raise TypeError("dropout_state_filter_visitor returned %r; its "
+                          "entries must be bools" % (keep,))
         if flag:
-          walk(child) if tf.nest.is_nested(child) else out.append(True)
+          walk(child)
         else:
-          out.extend([False] * len(tf.nest.flatten(child)))
+          skip(child)
   walk(values)
-  return out
+  return plan
 
 
 class ResidualWrapper(_WrapperBase):

@@ -54,6 +54,10 @@ class TrainTask:
   evaluate: Optional[Callable[[v1.Session], Dict[str, float]]] = None
   after_step: Optional[Callable[[v1.Session, int, dict], None]] = None
   unit: str = "chars"
+  # Several train ops (e.g. one per bucket): ``step_fetches(step)`` returns
+  # ``{"loss": tensor, "train_op": op}`` for that global step, replacing
+  # ``loss``/``train_op`` in that step's run. None: always the defaults.
+  step_fetches: Optional[Callable[[int], dict]] = None
 
 
 @dataclasses.dataclass
@@ -249,7 +253,10 @@ def train(task, run_dir, meta, loop):
           (start, loop.max_steps))
     with _StopFlag() as stop:
       while step < loop.max_steps:
-        out = sess.run(fetches, feed_dict=task.feed(step))
+        step_fetches = fetches
+        if task.step_fetches is not None:
+          step_fetches = dict(fetches, **task.step_fetches(step))
+        out = sess.run(step_fetches, feed_dict=task.feed(step))
         loss = float(out["loss"])
         if not math.isfinite(loss):
           raise TrainingDiverged(

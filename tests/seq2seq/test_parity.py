@@ -1,0 +1,168 @@
+"""The TF1 ``Seq2SeqModel`` vs ``KerasSeq2Seq`` on converted weights.
+
+Same weights give the same teacher-forced decoder logits (<= 1e-5), the same
+``sequence_loss``, the same greedy decodings (TF1's ``feed_previous`` graph
+vs Keras's loop), and with sampled softmax the same loss given the same
+sampled candidates; converting back gives the TF1 weights again.
+"""
+
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf1_models.seq2seq import convert, keras_model
+from tf1_models.seq2seq import model as model_lib
+
+v1 = tf.compat.v1
+
+SOURCE_VOCAB, TARGET_VOCAB, SIZE, BATCH = 7, 9, 6, 3
+BUCKET = (4, 5)
+PAIRS = [([4, 5, 6], [6, 5, 4, model_lib.EOS_ID]),
+         ([5], [8, model_lib.EOS_ID]),
+         ([6, 4, 5, 4], [7, 4, 5])]
+NUM_SAMPLES = 4
+SAMPLED = np.array([3, 7, 0, 5], np.int64)
+TRUE_EXPECTED = np.array([[0.9], [0.4], [0.7]], np.float32)
+SAMPLED_EXPECTED = np.array([0.3, 0.6, 0.8, 0.5], np.float32)
+
+CASES = [("gru1", 1, False), ("lstm2", 2, True), ("gru2", 2, False)]
+# The default suite runs every case for the logits; the costlier checks run
+# one or two cases there and the rest with -m slow.
+SLOW = pytest.mark.slow
+GREEDY_CASES = CASES[:2] + [pytest.param(*CASES[2], marks=SLOW)]
+ROUND_TRIP_CASES = [pytest.param(*CASES[0], marks=SLOW), CASES[1],
+                    pytest.param(*CASES[2], marks=SLOW)]
+
+
+def batch():
+  return model_lib.batch_from_pairs(PAIRS, BUCKET)
+
+
+def tf1_run(layers, lstm, sampled=False, forward_only=False, weights=None,
+            seed=1):
+  """Weights by name, the bucket's loss and outputs (logits, projected)."""
+  with tf.Graph().as_default() as g:
+    v1.set_random_seed(seed)
+    sampled_values = None
+    if sampled:
+      sampled_values = (tf.constant(SAMPLED), tf.constant(TRUE_EXPECTED),
+                        tf.constant(SAMPLED_EXPECTED))
+    m = model_lib.Seq2SeqModel(
+        SOURCE_VOCAB, TARGET_VOCAB, [BUCKET], SIZE, layers, 5.0, BATCH, 0.5,
+        0.9, use_lstm=lstm,
+        num_samples=NUM_SAMPLES if sampled else 512,
+        forward_only=forward_only, sampled_values=sampled_values)
+    with v1.Session(graph=g) as sess:
+      sess.run(v1.global_variables_initializer())
+      if weights is not None:
+        convert.assign_tf1(sess, weights)
+      values = dict(zip([v.op.name for v in m.params], sess.run(m.params)))
+      _, loss, outputs = m.step(sess, *batch(), 0, True)
+      if sampled and not forward_only:
+        w, b = sess.run(m.output_projection)
+        outputs = [o @ w + b for o in outputs]
+  return values, float(loss), np.stack(outputs, 1)
+
+
+def keras_net(layers, lstm, sampled, tf1_weights):
+  keras.utils.set_random_seed(3)
+  net = keras_model.KerasSeq2Seq(SOURCE_VOCAB, TARGET_VOCAB, SIZE, layers,
+                                 use_lstm=lstm, sampled=sampled)
+  convert.build(net, *BUCKET)
+  assert sorted(convert.tf1_variable_names(net)) == sorted(tf1_weights)
+  convert.tf1_to_keras(tf1_weights, net)
+  return net
+
+
+def keras_inputs():
+  encoder, decoder, weights = batch()
+  enc = np.stack(encoder, 1)
+  dec = np.stack(decoder, 1)
+  targets = np.concatenate([dec[:, 1:], np.zeros((BATCH, 1), np.int32)], 1)
+  return enc, dec, targets, np.stack(weights, 1)
+
+
+@pytest.mark.parametrize("name,layers,lstm", CASES)
+def test_teacher_forced_logits_and_loss(name, layers, lstm):
+  weights, loss, logits = tf1_run(layers, lstm)
+  net = keras_net(layers, lstm, False, weights)
+  enc, dec, targets, target_weights = keras_inputs()
+  k_logits = np.asarray(net((enc, dec)))
+  assert k_logits.shape == (BATCH, BUCKET[1], TARGET_VOCAB)
+  np.testing.assert_allclose(k_logits, logits, atol=1e-5, rtol=0)
+  k_loss = float(keras_model.sequence_loss(k_logits, targets, target_weights))
+  assert abs(k_loss - loss) <= 1e-5, (name, k_loss, loss)
+
+
+@pytest.mark.parametrize("name,layers,lstm", GREEDY_CASES)
+def test_greedy_decodings_are_identical(name, layers, lstm):
+  weights, _, _ = tf1_run(layers, lstm, seed=7)
+  _, _, tf1_logits = tf1_run(layers, lstm, forward_only=True, weights=weights)
+  net = keras_net(layers, lstm, False, weights)
+  enc = keras_inputs()[0]
+  k_logits = np.asarray(net((enc, keras_inputs()[1]), feed_previous=True))
+  np.testing.assert_allclose(k_logits, tf1_logits, atol=1e-5, rtol=0)
+  ids = net.greedy(enc, BUCKET[1])
+  np.testing.assert_array_equal(ids, np.argmax(tf1_logits, 2))
+  # Not a degenerate constant decoding: the test can tell models apart.
+  assert len(set(ids.ravel().tolist())) > 1
+
+
+def test_sampled_softmax_loss_and_projected_logits():
+  weights, loss, logits = tf1_run(2, False, sampled=True)
+  assert "proj_w" in weights and weights["proj_w"].shape == (TARGET_VOCAB,
+                                                             SIZE)
+  net = keras_net(2, False, True, weights)
+  enc, dec, targets, target_weights = keras_inputs()
+  np.testing.assert_allclose(np.asarray(net((enc, dec))), logits, atol=1e-5,
+                             rtol=0)
+  outputs = net.decoder_outputs(enc, dec)
+  steps = BUCKET[1]
+  # Keras rows are batch-major (b * T + t); TF1 fed [batch, 1] per step.
+  values = (SAMPLED, np.repeat(TRUE_EXPECTED, steps, axis=0),
+            SAMPLED_EXPECTED)
+  k_loss = float(keras_model.sequence_loss(
+      outputs, targets, target_weights,
+      per_step_loss=lambda labels, x: keras_model.sampled_softmax_loss(
+          weights["proj_w"], weights["proj_b"], labels, x, values)))
+  assert abs(k_loss - loss) <= 1e-5, (k_loss, loss)
+  full = float(keras_model.sequence_loss(np.asarray(net((enc, dec))),
+                                         targets, target_weights))
+  assert abs(full - k_loss) > 1e-3  # the sampled loss is another number
+
+
+def test_sampled_greedy_decoding_projects_fed_back_outputs():
+  weights, _, _ = tf1_run(1, True, sampled=True, seed=5)
+  _, _, tf1_logits = tf1_run(1, True, sampled=True, forward_only=True,
+                             weights=weights)
+  net = keras_net(1, True, True, weights)
+  ids = net.greedy(keras_inputs()[0], BUCKET[1])
+  np.testing.assert_array_equal(ids, np.argmax(tf1_logits, 2))
+
+
+@pytest.mark.parametrize("name,layers,lstm", ROUND_TRIP_CASES)
+def test_keras_to_tf1_round_trip(name, layers, lstm, tmp_path):
+  weights, loss, _ = tf1_run(layers, lstm)
+  net = keras_net(layers, lstm, False, weights)
+  back = convert.keras_to_tf1(net)
+  assert sorted(back) == sorted(weights)
+  for k in weights:
+    np.testing.assert_allclose(back[k], weights[k], atol=1e-6, rtol=0)
+  path = convert.write_tf1_checkpoint(
+      net, lambda: model_lib.Seq2SeqModel(
+          SOURCE_VOCAB, TARGET_VOCAB, [BUCKET], SIZE, layers, 5.0, BATCH, 0.5,
+          0.9, use_lstm=lstm), str(tmp_path / "model.ckpt"))
+  read = convert.read_checkpoint(path, net)
+  _, loss_back, _ = tf1_run(layers, lstm, weights=read, seed=99)
+  assert abs(loss_back - loss) <= 1e-5
+
+
+def test_wrong_checkpoint_is_one_clear_error():
+  weights, _, _ = tf1_run(1, False)
+  net = keras_model.KerasSeq2Seq(SOURCE_VOCAB, TARGET_VOCAB, SIZE, 1,
+                                 use_lstm=True)
+  convert.build(net, *BUCKET)
+  with pytest.raises(Exception, match="basic_lstm_cell/kernel.*1 LSTM"):
+    convert.tf1_to_keras(weights, net)

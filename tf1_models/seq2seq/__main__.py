@@ -1,0 +1,100 @@
+"""python -m tf1_models.seq2seq: the translate tutorial's bucketed attention
+model on the word-mirroring task.
+
+  python -m tf1_models.seq2seq                      # train (resumes), evaluate
+  python -m tf1_models.seq2seq --evaluate           # held-out exact match
+  echo "the quick brown fox" | python -m tf1_models.seq2seq --decode
+  python -m tf1_models.seq2seq --task=self_test     # the tutorial's smoke test
+
+Flags given explicitly override the chosen ``--config`` preset.
+"""
+
+import sys
+
+from absl import app, flags
+
+from tf1_models import cli
+from tf1_models.errors import run_main
+from tf1_models.seq2seq import config as config_lib
+from tf1_models.seq2seq import runner
+
+FLAGS = flags.FLAGS
+_D = config_lib.Config()
+
+flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
+                  "Preset; see tf1_models/seq2seq/config.py.")
+flags.DEFINE_boolean("decode", False,
+                     "Read lines from stdin, print their greedy decodings.")
+flags.DEFINE_boolean("evaluate", False,
+                     "Print exact-match accuracy on the held-out phrases.")
+flags.DEFINE_enum("task", _D.task, list(config_lib.TASKS),
+                  "mirror: learn to spell each word backwards. self_test: "
+                  "the tutorial's smoke test on fake data.")
+flags.DEFINE_string("buckets", _D.buckets,
+                    "Encoder:decoder lengths, ascending, e.g. 10:12,20:22.")
+flags.DEFINE_integer("size", _D.size, "Units per layer (and embedding size).")
+flags.DEFINE_integer("num_layers", _D.num_layers, "Stacked layers.")
+flags.DEFINE_boolean("use_lstm", _D.use_lstm, "LSTM cells instead of GRU.")
+flags.DEFINE_integer("num_samples", _D.num_samples,
+                     "Sampled-softmax classes (used when below the target "
+                     "vocabulary size).")
+flags.DEFINE_float("max_gradient_norm", _D.max_gradient_norm,
+                   "Clip gradients to this global norm.")
+flags.DEFINE_integer("batch_size", _D.batch_size, "Phrases per batch.")
+flags.DEFINE_enum("optimizer", _D.optimizer, ["sgd", "adam"], "Optimizer.")
+flags.DEFINE_float("learning_rate", _D.learning_rate, "Initial rate.")
+flags.DEFINE_float("learning_rate_decay_factor",
+                   _D.learning_rate_decay_factor,
+                   "Multiply the rate by this when the loss stops improving.")
+flags.DEFINE_integer("max_steps", _D.max_steps, "Stop at this global step.")
+flags.DEFINE_integer("steps_per_checkpoint", _D.steps_per_checkpoint,
+                     "Steps between checkpoints, evaluations and decay "
+                     "decisions.")
+flags.DEFINE_integer("max_length", _D.max_length,
+                     "Longest phrase, in characters.")
+flags.DEFINE_float("held_out_percent", _D.held_out_percent,
+                   "Share of distinct phrases held out.")
+flags.DEFINE_integer("max_held_out", _D.max_held_out,
+                     "Held-out phrases evaluated.")
+flags.DEFINE_integer("max_chars", _D.max_chars,
+                     "Corpus characters read (0: all).")
+flags.DEFINE_string("corpus", _D.corpus,
+                    "Plain-text corpus. Default: ../shared/data/"
+                    "text8_prefix.txt when present, else the shipped one.")
+flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
+                    "Run directory (default runs/seq2seq_<task>).")
+flags.DEFINE_integer("log_every", _D.log_every, "Steps between log lines.")
+flags.DEFINE_integer("seed", _D.seed, "Random seed (graph, data, batches).")
+
+
+def print_accuracy(config):
+  result = runner.evaluate(config)
+  for phrase, output in result["examples"]:
+    print("  %s -> %s" % (phrase, output))
+  print("held-out exact match: %.2f%% of %d phrases" %
+        (100 * result["exact_match"], result["held_out"]))
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
+  cli.quiet_tensorflow()
+  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
+                                 FLAGS.config)
+  if config.task == "self_test":
+    runner.self_test(config.seed)
+    return 0
+  if FLAGS.decode:
+    for line in runner.decode(config, sys.stdin.readlines()):
+      print(line)
+    return 0
+  if not FLAGS.evaluate:
+    result = runner.train(config)
+    if result.interrupted:
+      return 0
+  print_accuracy(config)
+  return 0
+
+
+if __name__ == "__main__":
+  app.run(run_main(main, "python -m tf1_models.seq2seq"))

@@ -1,0 +1,190 @@
+"""Seq2SeqModel weights: TF1 checkpoint names <-> ``KerasSeq2Seq``, both ways.
+
+``S`` = ``embedding_attention_seq2seq``, ``A`` =
+``S/embedding_attention_decoder/attention_decoder``, ``<cell k>`` =
+``[multi_rnn_cell/cell_k/]gru_cell`` (``basic_lstm_cell``; the
+``multi_rnn_cell`` level only with more than one layer), ``W`` =
+``output_projection_wrapper/`` without sampled softmax, else empty:
+
+TF1                                        Keras (``KerasSeq2Seq``)
+-----------------------------------------  ---------------------------------
+``S/rnn/embedding_wrapper/embedding``      ``encoder_embedding``
+``S/rnn/embedding_wrapper/<cell k>/...``   ``encoder_k`` (``compat.
+                                           keras_mapping``)
+``S/embedding_attention_decoder/           ``decoder.embedding``
+embedding``
+``A/AttnW_h``, ``A/AttnV_h``               ``decoder.attn_w_h``, ``attn_v_h``
+``A/kernel``, ``A/bias``                   ``decoder.merge``
+``A/W<cell k>/...``                        ``decoder.cell_k``
+``A/output_projection_wrapper/kernel,      ``decoder.cell_projection``
+bias``
+``A/Attention_h/kernel, bias``             ``decoder.attn_query_h``
+``A/AttnOutputProjection/kernel, bias``    ``decoder.attn_output``
+``proj_w [V, size]``, ``proj_b``           ``projection`` (kernel =
+                                           ``proj_w`` transposed)
+"""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from compat import keras_mapping
+from tf1_models.errors import CheckpointMismatchError
+
+v1 = tf.compat.v1
+
+S = "embedding_attention_seq2seq/"
+ENCODER = S + "rnn/embedding_wrapper/"
+DECODER = S + "embedding_attention_decoder/"
+ATTENTION = DECODER + "attention_decoder/"
+FORGET_BIAS = 1.0  # BasicLSTMCell's default, added at run time in TF1
+
+
+def cell_path(k, num_layers, use_lstm):
+  multi = "multi_rnn_cell/cell_%d/" % k if num_layers > 1 else ""
+  return multi + ("basic_lstm_cell/" if use_lstm else "gru_cell/")
+
+
+def cell_names(prefix, use_lstm):
+  if use_lstm:
+    return [prefix + "kernel", prefix + "bias"]
+  return [prefix + "gates/kernel", prefix + "gates/bias",
+          prefix + "candidate/kernel", prefix + "candidate/bias"]
+
+
+def _cell_to_keras(arrays, size, use_lstm):
+  if use_lstm:
+    return keras_mapping.lstm_to_keras(*arrays, size, FORGET_BIAS)
+  return keras_mapping.gru_to_keras(*arrays, size)
+
+
+def _cell_to_tf1(weights, use_lstm):
+  if use_lstm:
+    return list(keras_mapping.keras_to_lstm(weights, FORGET_BIAS))
+  return list(keras_mapping.keras_to_gru(weights))
+
+
+def _identity(arrays):
+  return list(arrays)
+
+
+def groups(net):
+  """``(get, set, tf1 names, to_keras, to_tf1)`` per Keras weight group."""
+  n, lstm, size = net.num_layers, net.use_lstm, net.size
+  dec = net.decoder
+
+  def layer(obj):
+    return obj.get_weights, obj.set_weights
+
+  def cell(obj):
+    return (obj.get_weights, obj.set_weights,
+            lambda a: _cell_to_keras(a, size, lstm),
+            lambda w: _cell_to_tf1(w, lstm))
+
+  out = [layer(net.encoder_embedding) + ([ENCODER + "embedding"], _identity,
+                                         _identity)]
+  for k, encoder in enumerate(net.encoders):
+    get, set_, to_k, to_t = cell(encoder)
+    out.append((get, set_, cell_names(ENCODER + cell_path(k, n, lstm), lstm),
+                to_k, to_t))
+  out.append(layer(dec.embedding) + ([DECODER + "embedding"], _identity,
+                                     _identity))
+  for h in range(net.num_heads):
+    out.append(layer(dec.attn_w[h]) + ([ATTENTION + "AttnW_%d" % h],
+                                       _identity, _identity))
+    var = dec.attn_v[h]
+    out.append((lambda var=var: [np.asarray(var)],
+                lambda w, var=var: var.assign(w[0]),
+                [ATTENTION + "AttnV_%d" % h], _identity, _identity))
+  out.append(layer(dec.merge) + ([ATTENTION + "kernel", ATTENTION + "bias"],
+                                 _identity, _identity))
+  wrapper = "" if net.sampled else "output_projection_wrapper/"
+  for k, c in enumerate(dec.cells):
+    get, set_, to_k, to_t = cell(c)
+    out.append((get, set_, cell_names(
+        ATTENTION + wrapper + cell_path(k, n, lstm), lstm), to_k, to_t))
+  if not net.sampled:
+    p = ATTENTION + wrapper
+    out.append(layer(dec.cell_projection) + ([p + "kernel", p + "bias"],
+                                             _identity, _identity))
+  for h in range(net.num_heads):
+    p = ATTENTION + "Attention_%d/" % h
+    out.append(layer(dec.attn_query[h]) + ([p + "kernel", p + "bias"],
+                                           _identity, _identity))
+  p = ATTENTION + "AttnOutputProjection/"
+  out.append(layer(dec.attn_output) + ([p + "kernel", p + "bias"], _identity,
+                                       _identity))
+  if net.sampled:
+    out.append(layer(net.projection) + (
+        ["proj_w", "proj_b"], lambda a: [a[0].T, a[1]],
+        lambda w: [w[0].T, w[1]]))
+  return out
+
+
+def tf1_variable_names(net):
+  return [name for g in groups(net) for name in g[2]]
+
+
+def build(net, encoder_length=2, decoder_length=2):
+  """Create the Keras weights (a call on dummy ids)."""
+  net((np.zeros((1, encoder_length), np.int32),
+       np.zeros((1, decoder_length), np.int32)))
+  return net
+
+
+def tf1_to_keras(weights, net):
+  """Set ``net``'s weights from TF1 ``{name: array}``."""
+  for _, set_, names, to_keras, _ in groups(net):
+    missing = [n for n in names if n not in weights]
+    if missing:
+      raise CheckpointMismatchError(
+          "no TF1 variable %s: the checkpoint is not an embedding_attention_"
+          "seq2seq with %d %s layer(s) of %d%s" %
+          (missing[0], net.num_layers, "LSTM" if net.use_lstm else "GRU",
+           net.size, " and sampled softmax" if net.sampled else ""))
+    set_(to_keras([np.asarray(weights[n]) for n in names]))
+
+
+def keras_to_tf1(net):
+  """TF1 ``{name: array}`` of ``net``'s weights."""
+  out = {}
+  for get, _, names, _, to_tf1 in groups(net):
+    out.update(zip(names, to_tf1([np.asarray(w) for w in get()])))
+  return out
+
+
+def read_checkpoint(path, net):
+  """``{name: array}`` of ``net``'s TF1 variables from a checkpoint."""
+  reader = tf.train.load_checkpoint(path)
+  have = reader.get_variable_to_shape_map()
+  return {n: reader.get_tensor(n) for n in tf1_variable_names(net)
+          if n in have}
+
+
+def assign_tf1(sess, weights):
+  """Load ``{name: array}`` into the variables of ``sess.graph`` by name."""
+  by_name = {v.op.name: v for v in
+             sess.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
+  for name, value in weights.items():
+    var = by_name.get(name)
+    if var is None or var.shape.as_list() != list(value.shape):
+      raise CheckpointMismatchError(
+          "the TF1 graph has no variable %s of shape %s" %
+          (name, list(value.shape)))
+    var.load(value, sess)
+
+
+def write_tf1_checkpoint(net, make_model, path):
+  """Save ``net``'s weights as a TF1 checkpoint of the graph ``make_model()``
+  builds (a ``Seq2SeqModel``; other variables keep their initial values)."""
+  weights = keras_to_tf1(net)  # eagerly, before entering the TF1 graph
+  graph = tf.Graph()
+  with graph.as_default():
+    make_model()
+    saver = v1.train.Saver()
+    with v1.Session(graph=graph) as sess:
+      sess.run(v1.global_variables_initializer())
+      assign_tf1(sess, weights)
+      os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+      return saver.save(sess, path)

@@ -1,0 +1,226 @@
+"""``embedding_attention_seq2seq`` (and the tutorial's output projection and
+sampled softmax) as a Keras 3 model, term by term.
+
+TF1 construct (``compat.legacy_seq2seq``)   Keras 3 equivalent here
+------------------------------------------  ---------------------------------
+encoder ``EmbeddingWrapper(deepcopy(cell))``  ``Embedding`` + one ``GRU(
+  run by ``static_rnn``                      reset_after=False)``/``LSTM`` per
+                                            layer, ``return_sequences``
+``attention_states`` (top encoder outputs)  the last encoder layer's sequence
+``AttnW_k`` 1x1 ``conv2d`` on ``hidden``     ``Conv2D(A, 1, use_bias=False)``
+``AttnV_k``                                 a weight of ``AttentionDecoder``
+``Attention_k/kernel, bias`` (W2 q + b)     ``Dense(A)`` on the flattened
+                                            state (TF1 order: c before h)
+``softmax(v . tanh(W1 h + W2 q))``, read    ``keras.ops`` in ``attend``
+``[inp, attns] @ kernel + bias``            ``Dense(input size)``
+decoder cell(s)                             ``GRUCell(reset_after=False)``/
+                                            ``LSTMCell``, stepped in a loop
+``output_projection_wrapper`` (no           ``Dense(V)`` after the top cell
+  ``output_projection``)
+``AttnOutputProjection``                    ``Dense(output size)``
+``output_projection = (proj_w^T, proj_b)``  ``Dense(V)`` (kernel = proj_w^T)
+``feed_previous`` loop function             ``call(..., feed_previous=True)``
+                                            feeds back the embedded argmax
+``sequence_loss``                           ``sequence_loss`` below (Keras's
+                                            weighted losses normalise
+                                            differently)
+``tf.nn.sampled_softmax_loss``              ``sampled_softmax_loss`` below
+                                            (Keras 3 has none)
+
+Pinned defaults that differ: GRU ``reset_after=False`` (Keras's default True
+is another function); LSTM ``forget_bias`` 1.0 is folded into the Keras bias
+by the converter; the encoder embedding is uniform(-sqrt 3, sqrt 3) as
+``EmbeddingWrapper``'s.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from tf1_models.seq2seq.model import GO_ID
+
+
+def state_order(use_lstm):
+  """Keras cell states are ``[h, c]``; TF1's ``LSTMStateTuple`` is ``(c,
+  h)``. Index order of one layer's Keras states in TF1's flattening."""
+  return [1, 0] if use_lstm else [0]
+
+
+class AttentionDecoder(keras.layers.Layer):
+  """``embedding_attention_decoder`` + ``attention_decoder``, unrolled over
+  the (static) decoder length."""
+
+  def __init__(self, target_vocab_size, size, num_layers, use_lstm,
+               output_size, wrap_output, num_heads=1, **kwargs):
+    super().__init__(**kwargs)
+    self.size, self.use_lstm, self.num_heads = size, use_lstm, num_heads
+    self.embedding = keras.layers.Embedding(target_vocab_size, size,
+                                            name="embedding")
+    self.merge = keras.layers.Dense(size, name="merge")
+    self.cells = [keras.layers.LSTMCell(size, name="cell_%d" % k) if use_lstm
+                  else keras.layers.GRUCell(size, reset_after=False,
+                                            name="cell_%d" % k)
+                  for k in range(num_layers)]
+    self.cell_projection = (keras.layers.Dense(target_vocab_size,
+                                               name="cell_projection")
+                            if wrap_output else None)
+    self.attn_w = [keras.layers.Conv2D(size, 1, use_bias=False,
+                                       name="attn_w_%d" % k)
+                   for k in range(num_heads)]
+    self.attn_query = [keras.layers.Dense(size, name="attn_query_%d" % k)
+                       for k in range(num_heads)]
+    self.attn_output = keras.layers.Dense(output_size, name="attn_output")
+
+  def build(self, input_shape):
+    self.attn_v = [self.add_weight(shape=(self.size,), name="attn_v_%d" % k,
+                                   initializer="glorot_uniform")
+                   for k in range(self.num_heads)]
+
+  def attend(self, query, hidden, features):
+    """Per head: ``a = softmax(v . tanh(W1 h + W2 q))``, read ``sum a h``."""
+    reads = []
+    for k in range(self.num_heads):
+      y = ops.expand_dims(self.attn_query[k](query), 1)  # [B, 1, A]
+      scores = ops.sum(self.attn_v[k] * ops.tanh(features[k] + y), axis=2)
+      weights = ops.softmax(scores, axis=1)  # over the attention length
+      reads.append(ops.sum(ops.expand_dims(weights, 2) * hidden, axis=1))
+    return reads
+
+  def call(self, decoder_ids, attention_states, states, feed_previous=False,
+           projection=None):
+    """``decoder_ids [B, T]`` (only the first read with ``feed_previous``),
+    ``attention_states [B, L, A]``, ``states``: per layer the Keras states.
+    Returns the outputs ``[B, T, output_size]``. ``projection`` maps an
+    output to logits for the fed-back argmax (the output projection)."""
+    hidden4 = ops.expand_dims(attention_states, 2)  # [B, L, 1, A]
+    features = [ops.squeeze(w(hidden4), 2) for w in self.attn_w]
+    batch = ops.shape(decoder_ids)[0]
+    attns = [ops.zeros((batch, self.size), attention_states.dtype)
+             for _ in range(self.num_heads)]
+    states = [list(s) for s in states]
+    inp = self.embedding(decoder_ids[:, 0])
+    outputs = []
+    for t in range(decoder_ids.shape[1]):
+      if t > 0:
+        if feed_previous:
+          prev = outputs[-1] if projection is None else projection(outputs[-1])
+          inp = self.embedding(ops.argmax(prev, axis=1))
+        else:
+          inp = self.embedding(decoder_ids[:, t])
+      x = self.merge(ops.concatenate([inp] + attns, axis=1))
+      for k, cell in enumerate(self.cells):
+        x, new = cell(x, states[k])
+        states[k] = list(new)
+      if self.cell_projection is not None:
+        x = self.cell_projection(x)
+      query = ops.concatenate([s[i] for s in states
+                               for i in state_order(self.use_lstm)], axis=1)
+      attns = self.attend(query, attention_states, features)
+      outputs.append(self.attn_output(ops.concatenate([x] + attns, axis=1)))
+    return ops.stack(outputs, axis=1)
+
+
+class KerasSeq2Seq(keras.Model):
+  """The tutorial's ``Seq2SeqModel`` network for one bucket length.
+
+  ``sampled=True`` is the ``output_projection`` form (``num_samples <
+  target_vocab_size``): decoder outputs are ``size`` wide and ``projection``
+  (TF1's ``proj_w^T, proj_b``) maps them to logits.
+  """
+
+  def __init__(self, source_vocab_size, target_vocab_size, size, num_layers,
+               use_lstm=False, sampled=False, num_heads=1, **kwargs):
+    super().__init__(**kwargs)
+    self.use_lstm, self.sampled = use_lstm, sampled
+    self.size, self.num_layers, self.num_heads = size, num_layers, num_heads
+    self.source_vocab_size = source_vocab_size
+    self.target_vocab_size = target_vocab_size
+    self.encoder_embedding = keras.layers.Embedding(
+        source_vocab_size, size, name="encoder_embedding",
+        embeddings_initializer=keras.initializers.RandomUniform(
+            -math.sqrt(3), math.sqrt(3)))
+    common = dict(return_sequences=True, return_state=True)
+    self.encoders = [keras.layers.LSTM(size, name="encoder_%d" % k, **common)
+                     if use_lstm else
+                     keras.layers.GRU(size, reset_after=False,
+                                      name="encoder_%d" % k, **common)
+                     for k in range(num_layers)]
+    self.decoder = AttentionDecoder(
+        target_vocab_size, size, num_layers, use_lstm,
+        output_size=size if sampled else target_vocab_size,
+        wrap_output=not sampled, num_heads=num_heads, name="decoder")
+    self.projection = (keras.layers.Dense(target_vocab_size,
+                                          name="projection")
+                       if sampled else None)
+
+  def encode(self, encoder_ids):
+    """Top-layer outputs ``[B, L, size]`` and per layer the final states."""
+    x = self.encoder_embedding(encoder_ids)
+    states = []
+    for layer in self.encoders:
+      x, *st = layer(x)
+      states.append(st)
+    return x, states
+
+  def decoder_outputs(self, encoder_ids, decoder_ids, feed_previous=False):
+    """The decoder's outputs before any output projection."""
+    attention_states, states = self.encode(encoder_ids)
+    return self.decoder(decoder_ids, attention_states, states,
+                        feed_previous=feed_previous,
+                        projection=self.projection)
+
+  def call(self, inputs, feed_previous=False):
+    """``(encoder_ids [B, L], decoder_ids [B, T])`` -> logits ``[B, T, V]``."""
+    encoder_ids, decoder_ids = inputs
+    out = self.decoder_outputs(encoder_ids, decoder_ids, feed_previous)
+    return self.projection(out) if self.sampled else out
+
+  def greedy(self, encoder_ids, length):
+    """Greedy decoding: argmax ids ``[B, length]`` fed back, from GO."""
+    go = np.full((np.shape(encoder_ids)[0], length), GO_ID, np.int32)
+    logits = self((encoder_ids, go), feed_previous=True)
+    return np.argmax(np.asarray(logits), axis=2)
+
+
+def sequence_loss(logits, targets, weights, per_step_loss=None):
+  """``legacy_seq2seq.sequence_loss``: per example ``sum_t w_t xent_t /
+  (sum_t w_t + 1e-12)``, averaged over the batch. ``logits [B, T, V]``,
+  ``targets``/``weights [B, T]``; ``per_step_loss(labels [N], inputs [N, d])
+  -> [N]`` replaces the softmax cross-entropy (e.g. a sampled softmax)."""
+  batch, steps = ops.shape(targets)[0], ops.shape(targets)[1]
+  if per_step_loss is None:
+    xent = keras.losses.sparse_categorical_crossentropy(
+        targets, logits, from_logits=True)
+  else:
+    flat = ops.reshape(logits, (-1, ops.shape(logits)[-1]))
+    xent = ops.reshape(per_step_loss(ops.reshape(targets, (-1,)), flat),
+                       (batch, steps))
+  weights = ops.cast(weights, xent.dtype)
+  per_example = ops.sum(xent * weights, axis=1) / (
+      ops.sum(weights, axis=1) + 1e-12)
+  return ops.sum(per_example) / ops.cast(batch, xent.dtype)
+
+
+def sampled_softmax_loss(proj_w, proj_b, labels, inputs, sampled_values):
+  """TF1's ``tf.nn.sampled_softmax_loss`` (one true class, accidental hits
+  removed, log Q subtracted) for given ``sampled_values = (sampled [S],
+  true_expected_count [N, 1], sampled_expected_count [S])``. ``proj_w [V,
+  d]`` is TF1's ``proj_w`` (the ``projection`` kernel transposed)."""
+  sampled, true_expected, sampled_expected = sampled_values
+  labels = ops.cast(labels, "int32")
+  sampled = ops.cast(sampled, "int32")
+  true_w = ops.take(proj_w, labels, axis=0)
+  true_logits = (ops.sum(inputs * true_w, axis=1, keepdims=True) +
+                 ops.expand_dims(ops.take(proj_b, labels), 1) -
+                 ops.log(ops.cast(true_expected, inputs.dtype)))
+  sampled_logits = (ops.matmul(inputs, ops.transpose(ops.take(proj_w, sampled,
+                                                              axis=0))) +
+                    ops.take(proj_b, sampled) -
+                    ops.log(ops.cast(sampled_expected, inputs.dtype)))
+  hits = ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(sampled, 0))
+  lowest = np.finfo(np.float32).min
+  sampled_logits = ops.where(hits, sampled_logits + lowest, sampled_logits)
+  all_logits = ops.concatenate([true_logits, sampled_logits], axis=1)
+  return -ops.log_softmax(all_logits, axis=1)[:, 0]

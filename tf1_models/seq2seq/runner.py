@@ -1,0 +1,323 @@
+"""seq2seq train, evaluate, decode and self-test, as plain functions of a
+``Config``.
+
+Training follows the translate tutorial's loop through the shared one
+(``tf1_models.training``): each step picks a bucket at random in proportion
+to its share of the training pairs and runs that bucket's update; every
+``steps_per_checkpoint`` steps the learning rate is multiplied by the decay
+factor if that window's mean training loss is above each of the previous
+three windows' (the tutorial's rule; the window history restarts on resume,
+the learning rate itself is in the checkpoint), and at each checkpoint the
+held-out perplexity of every bucket is logged. ``decode`` and ``evaluate``
+build the ``forward_only`` (greedy ``feed_previous``) graph and need only
+the checkpoint directory: vocabulary and model config come from
+``run.json``.
+"""
+
+import math
+import os
+import random
+
+import numpy as np
+import tensorflow as tf
+
+import compat
+from tf1_models import corpus, training
+from tf1_models.errors import CheckpointMismatchError, UserError
+from tf1_models.seq2seq import config as config_lib
+from tf1_models.seq2seq import data as data_lib
+from tf1_models.seq2seq import model as model_lib
+
+v1 = tf.compat.v1
+MODEL_NAME = "seq2seq"
+DECAY_HISTORY = 3
+# When neither the text8 prefix nor the shipped text8 sample is there.
+FALLBACK_CORPUS = "shakespeare_small.txt"
+
+
+def checkpoint_dir(config):
+  return config.checkpoint_dir or os.path.join("runs", "seq2seq_" +
+                                               config.task)
+
+
+def buckets_of(config):
+  try:
+    return config_lib.parse_buckets(config.buckets)
+  except ValueError as e:
+    raise UserError("--buckets: %s" % e)
+
+
+def validate(config):
+  if config.task not in config_lib.TASKS:
+    raise UserError("unknown --task=%s; choose one of %s" %
+                    (config.task, ", ".join(config_lib.TASKS)))
+  if config.optimizer not in model_lib.OPTIMIZERS:
+    raise UserError("unknown --optimizer=%s; choose one of %s" %
+                    (config.optimizer, ", ".join(model_lib.OPTIMIZERS)))
+  for key in ("size", "num_layers", "batch_size", "max_length",
+              "steps_per_checkpoint", "log_every"):
+    if getattr(config, key) < 1:
+      raise UserError("--%s must be at least 1, got %d" %
+                      (key, getattr(config, key)))
+  if not config.learning_rate > 0:
+    raise UserError("--learning_rate must be positive, got %g" %
+                    config.learning_rate)
+  buckets = buckets_of(config)
+  enc, dec = buckets[-1]
+  if config.max_length > enc or config.max_length + 2 > dec:
+    raise UserError("--max_length=%d does not fit the largest bucket %d:%d; "
+                    "it needs encoder length >= %d and decoder length >= %d "
+                    "(GO + phrase in, phrase + EOS out)" %
+                    (config.max_length, enc, dec, config.max_length,
+                     config.max_length + 2))
+  return buckets
+
+
+def load_data(config, buckets, log=print):
+  path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
+                                       config.shipped_corpus)
+  if not config.corpus and not os.path.isfile(path):
+    path = corpus.shipped(FALLBACK_CORPUS)
+    origin = "shipped corpus %s, lower-cased to a-z" % FALLBACK_CORPUS
+  data = data_lib.load_mirror(path, buckets, config.max_length,
+                              config.held_out_percent, config.max_held_out,
+                              config.max_chars, config.seed)
+  log("corpus: %s (%s): %d training phrases, %d held out, %d symbols; "
+      "training pairs per bucket %s" %
+      (path, origin, len(data.train), len(data.held_out), len(data.vocab),
+       [len(s) for s in data.train_set]))
+  return data
+
+
+def new_model(config, buckets, vocab_size, forward_only):
+  return model_lib.Seq2SeqModel(
+      vocab_size, vocab_size, buckets, config.size, config.num_layers,
+      config.max_gradient_norm, config.batch_size, config.learning_rate,
+      config.learning_rate_decay_factor, use_lstm=config.use_lstm,
+      num_samples=config.num_samples, forward_only=forward_only,
+      optimizer=config.optimizer)
+
+
+def bucket_schedule(train_set, seed):
+  """``step -> bucket id``: random in proportion to the buckets' sizes, and
+  a pure function of the step (so a resumed run sees the same batches)."""
+  sizes = np.array([len(s) for s in train_set], np.float64)
+  cumulative = np.cumsum(sizes) / sizes.sum()
+
+  def bucket_at(step):
+    r = random.Random("bucket:%d:%d" % (seed, step)).random()
+    return int(min(np.searchsorted(cumulative, r, side="right"),
+                   len(sizes) - 1))
+  return bucket_at
+
+
+def eval_batches(pairs_per_bucket, buckets, batch_size):
+  """Every held-out pair once, as ``(bucket_id, batch)`` in fixed order."""
+  out = []
+  for b, pairs in enumerate(pairs_per_bucket):
+    for i in range(0, len(pairs), batch_size):
+      out.append((b, model_lib.batch_from_pairs(pairs[i:i + batch_size],
+                                                buckets[b])))
+  return out
+
+
+class DecayOnPlateau(object):
+  """The tutorial's rule: after each window of ``steps`` steps, decay the
+  learning rate when the window's mean loss exceeds each of the last
+  ``DECAY_HISTORY`` windows'."""
+
+  def __init__(self, model, steps, log):
+    self.model, self.steps, self.log = model, steps, log
+    self.window, self.history = [], []
+
+  def __call__(self, sess, step, out):
+    self.window.append(float(out["loss"]))
+    if step % self.steps:
+      return
+    loss = float(np.mean(self.window))
+    self.window = []
+    if (len(self.history) >= DECAY_HISTORY and
+        loss > max(self.history[-DECAY_HISTORY:])):
+      rate = sess.run(self.model.learning_rate_decay_op)
+      self.log("step %d: loss %.4f above the last %d windows; learning rate "
+               "now %.4g" % (step, loss, DECAY_HISTORY, rate))
+    self.history.append(loss)
+
+
+def build_train_task(config, buckets, data, log=print):
+  """The tutorial's training graph, fresh, wrapped as a ``TrainTask``."""
+  graph = tf.Graph()
+  with graph.as_default():
+    v1.set_random_seed(config.seed)
+    model = new_model(config, buckets, len(data.vocab), forward_only=False)
+  bucket_at = bucket_schedule(data.train_set, config.seed)
+
+  def feed(step):
+    b = bucket_at(step)
+    rng = random.Random("batch:%d:%d" % (config.seed, step))
+    return model.feed_dict(*model.get_batch(data.train_set, b, rng), b)
+
+  def step_fetches(step):
+    b = bucket_at(step)
+    return {"loss": model.losses[b], "train_op": model.updates[b]}
+
+  held_out = eval_batches(data.held_out_set, buckets, config.batch_size)
+
+  def evaluate(sess):
+    metrics, sums = {}, {}
+    for b, batch in held_out:
+      loss = sess.run(model.losses[b], model.feed_dict(*batch, b))
+      n, total = sums.get(b, (0, 0.0))
+      sums[b] = (n + len(batch[0][0]), total + loss * len(batch[0][0]))
+    for b, (n, total) in sorted(sums.items()):
+      metrics["eval_ppl_bucket%d" % b] = math.exp(min(total / n, 300.0))
+    return metrics
+
+  task = training.TrainTask(
+      graph=graph, loss=model.losses[-1], train_op=model.updates[-1],
+      global_step=model.global_step, feed=feed, steps_per_epoch=max(
+          1, sum(len(s) for s in data.train_set) // config.batch_size),
+      symbols_per_step=config.batch_size,
+      extra_fetches={"learning_rate": model.learning_rate},
+      evaluate=evaluate,
+      after_step=DecayOnPlateau(model, config.steps_per_checkpoint, log),
+      unit="phrases", step_fetches=step_fetches)
+  return task, model
+
+
+def _meta(config, vocab):
+  return {"model": MODEL_NAME, "config": config.model_config(),
+          "vocab": vocab.to_json()}
+
+
+def train(config, log=print):
+  """Train (or resume) on ``--task=mirror``; returns the ``TrainResult``."""
+  buckets = validate(config)
+  if config.task != "mirror":
+    raise UserError("--task=%s does not train a checkpoint; use "
+                    "--task=mirror" % config.task)
+  data = load_data(config, buckets, log)
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta = _meta(config, data.vocab)
+  run_dir.check_compatible(meta)
+  task, _ = build_train_task(config, buckets, data, log)
+  log("model: %s %dx%d, buckets %s, %s at %g, training to step %d in %s" %
+      ("LSTM" if config.use_lstm else "GRU", config.num_layers, config.size,
+       buckets, config.optimizer, config.learning_rate, config.max_steps,
+       run_dir.path))
+  return training.train(task, run_dir, meta, training.LoopConfig(
+      max_steps=config.max_steps, checkpoint_every=config.steps_per_checkpoint,
+      log_every=config.log_every, log=log))
+
+
+class Decoder(object):
+  """The ``forward_only`` graph restored from a run directory."""
+
+  def __init__(self, config):
+    run_dir = training.RunDir(checkpoint_dir(config))
+    meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+    cfg = meta["config"]
+    self.vocab = corpus.Vocabulary.from_json(meta["vocab"])
+    self.buckets = config_lib.parse_buckets(cfg["buckets"])
+    self.max_length = cfg["max_length"]
+    model_config = config_lib.Config(**{k: cfg[k]
+                                        for k in config_lib.MODEL_KEYS})
+    self.graph = tf.Graph()
+    with self.graph.as_default():
+      self.model = new_model(model_config, self.buckets, len(self.vocab),
+                             forward_only=True)
+    self.sess = v1.Session(graph=self.graph)
+    try:
+      with self.graph.as_default():
+        compat.restore_checkpoint(self.sess, ckpt)
+    except compat.LegacyNameError as e:
+      self.sess.close()
+      raise CheckpointMismatchError(str(e))
+
+  def close(self):
+    self.sess.close()
+
+  def decode(self, phrases, batch_size=256):
+    """Greedy decodings of ``phrases`` (strings), in order."""
+    groups = {}
+    for index, phrase in enumerate(phrases):
+      ids = data_lib.encode(self.vocab, phrase)
+      b = model_lib.bucket_for((len(ids), 0), self.buckets)
+      if len(ids) > self.max_length or b is None:
+        raise UserError("input %d has %d characters; this model takes at "
+                        "most %d" % (index + 1, len(ids), self.max_length))
+      groups.setdefault(b, []).append((index, ids))
+    results = [None] * len(phrases)
+    for b, items in sorted(groups.items()):
+      for i in range(0, len(items), batch_size):
+        chunk = items[i:i + batch_size]
+        batch = model_lib.batch_from_pairs([(ids, []) for _, ids in chunk],
+                                           self.buckets[b])
+        _, _, outputs = self.model.step(self.sess, *batch, b, True)
+        for (index, _), ids in zip(chunk, model_lib.greedy_ids(outputs)):
+          results[index] = data_lib.decode(self.vocab, ids)
+    return results
+
+
+def prepare_line(line):
+  """What ``--decode`` feeds the model for one input line."""
+  return " ".join(line.strip().lower().split())
+
+
+def decode(config, lines):
+  """Greedy decodings of ``lines`` (blank lines give blank outputs)."""
+  decoder = Decoder(config)
+  try:
+    prepared = [prepare_line(line) for line in lines]
+    wanted = [p for p in prepared if p]
+    outputs = iter(decoder.decode(wanted)) if wanted else iter(())
+    return [next(outputs) if p else "" for p in prepared]
+  finally:
+    decoder.close()
+
+
+def evaluate(config, log=print):
+  """Exact-match accuracy of greedy decoding on the held-out phrases."""
+  buckets = validate(config)
+  data = load_data(config, buckets, log)
+  decoder = Decoder(config)
+  try:
+    if decoder.vocab != data.vocab:
+      raise CheckpointMismatchError(
+          "%s was trained on another vocabulary; evaluate with the corpus "
+          "it was trained on" % checkpoint_dir(config))
+    outputs = decoder.decode(data.held_out)
+  finally:
+    decoder.close()
+  correct = sum(o == data_lib.mirror(p) for p, o in zip(data.held_out,
+                                                       outputs))
+  return {"exact_match": correct / len(data.held_out),
+          "held_out": len(data.held_out),
+          "examples": list(zip(data.held_out, outputs))[:5]}
+
+
+def self_test(seed=0, steps=5, log=print):
+  """The tutorial's smoke test: vocabularies of 10, buckets (3, 3) and
+  (6, 6), two layers of 32 GRU units, sampled softmax over 8 classes, a
+  handful of SGD steps on fixed fake pairs, then one forward-only step.
+  Returns the training losses."""
+  random_state = random.Random(seed)
+  losses = []
+  with tf.Graph().as_default() as graph:
+    v1.set_random_seed(seed)
+    model = model_lib.Seq2SeqModel(10, 10, data_lib.SELF_TEST_BUCKETS, 32, 2,
+                                   5.0, 32, 0.3, 0.99, num_samples=8)
+    with v1.Session(graph=graph) as sess:
+      sess.run(v1.global_variables_initializer())
+      for _ in range(steps):
+        b = random_state.choice([0, 1])
+        batch = model.get_batch(data_lib.SELF_TEST_DATA, b, random_state)
+        norm, loss, _ = model.step(sess, *batch, b, False)
+        log("self-test: bucket %d  gradient norm %.4f  loss %.4f" %
+            (b, norm, loss))
+        losses.append(float(loss))
+      batch = model.get_batch(data_lib.SELF_TEST_DATA, 1, random_state)
+      _, loss, outputs = model.step(sess, *batch, 1, True)
+      log("self-test: forward-only loss %.4f, %d outputs of %s" %
+          (loss, len(outputs), outputs[0].shape))
+  return losses
