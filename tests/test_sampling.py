@@ -6,6 +6,7 @@ length caps can be worked out by hand.
 """
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tf1_models import sampling
@@ -84,3 +85,8 @@ def test_pick_numpy_matches_the_rules():
   assert sampling.pick_numpy(logits, 0.0, 0, rng) == 1
   assert {sampling.pick_numpy(logits, 10.0, 2, rng)
           for _ in range(100)} == {1, 2}
+
+
+def test_heads_need_a_generator_built_with_line_ends():
+  with pytest.raises(ValueError, match="without line_end_ids"):
+    run([0], 5, heads=[4])

@@ -38,7 +38,12 @@ class Generator:
   heads: tf.Tensor
   ids: tf.Tensor
 
+  acrostic: bool = True
+
   def feed(self, prime, length, temperature=1.0, top_k=0, heads=()):
+    if len(heads) and not self.acrostic:
+      raise ValueError("this generator was built without line_end_ids, so "
+                       "it cannot force acrostic heads")
     return {self.prime: np.asarray(prime, np.int32),
             self.length: int(length),
             self.temperature: float(temperature),
@@ -96,7 +101,9 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
       ``ids``); -1 for none.
     line_end_ids: ids that end a line, for acrostic heads: after one of them
       (and at the very start) the next head is forced instead of sampled;
-      after the last head's line ends, generation stops.
+      after the last head's line ends, generation stops. Empty: no acrostic
+      ops are built (``heads`` must then be fed empty), which keeps the
+      per-symbol step as small as possible.
     max_length: a hard cap on generated symbols.
 
   Returns:
@@ -127,16 +134,20 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
   def generate(n, token, state, k, done, out):
     logits, state = step_fn(tf.reshape(token, [1]), state)
     chosen = pick(logits, temperature, top_k)[0]
-    # Acrostic: at the start and after a line end, force the next head.
-    after_line_end = tf.reduce_any(tf.equal(token, line_ends))
-    at_line_start = tf.logical_or(tf.equal(n, 0), after_line_end)
-    force = tf.logical_and(at_line_start, k < n_heads)
-    chosen = tf.where(force, padded_heads[tf.minimum(k, n_heads)], chosen)
-    k += tf.cast(force, tf.int32)
-    ends_line = tf.reduce_any(tf.equal(chosen, line_ends))
-    done = tf.logical_or(
-        tf.equal(chosen, end_id),
-        tf.logical_and(n_heads > 0, tf.logical_and(ends_line, k >= n_heads)))
+    done = tf.equal(chosen, end_id)
+    if line_end_ids:
+      # Acrostic: at the start and after a line end, force the next head;
+      # stop when the last head's line ends.
+      after_line_end = tf.reduce_any(tf.equal(token, line_ends))
+      at_line_start = tf.logical_or(tf.equal(n, 0), after_line_end)
+      force = tf.logical_and(at_line_start, k < n_heads)
+      chosen = tf.where(force, padded_heads[tf.minimum(k, n_heads)], chosen)
+      k += tf.cast(force, tf.int32)
+      ends_line = tf.reduce_any(tf.equal(chosen, line_ends))
+      done = tf.logical_or(
+          tf.equal(chosen, end_id),
+          tf.logical_and(n_heads > 0,
+                         tf.logical_and(ends_line, k >= n_heads)))
     return n + 1, chosen, state, k, done, out.write(n, chosen)
 
   out = tf.TensorArray(tf.int32, size=0, dynamic_size=True,
@@ -146,4 +157,5 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
       (tf.constant(0), prime[-1], state, tf.constant(0), tf.constant(False),
        out), back_prop=False, parallel_iterations=1)
   return Generator(prime=prime, length=length, temperature=temperature,
-                   top_k=top_k, heads=heads, ids=result[-1].stack())
+                   top_k=top_k, heads=heads, ids=result[-1].stack(),
+                   acrostic=bool(line_end_ids))

@@ -30,11 +30,11 @@ flags.DEFINE_enum("model", "lstm", ["rnn", "gru", "lstm"], "Cell type.")
 flags.DEFINE_integer("rnn_size", 128, "Units per layer.")
 flags.DEFINE_integer("num_layers", 2, "Layers.")
 flags.DEFINE_integer("vocab", 3000, "Vocabulary size (poems: ~3,500).")
-flags.DEFINE_integer("length", 300, "Characters to generate.")
+flags.DEFINE_integer("length", 400, "Characters to generate (the CLI default).")
 flags.DEFINE_integer("batch_size", 64, "Training batch.")
 flags.DEFINE_integer("seq_length", 50, "Training window.")
 flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
-flags.DEFINE_integer("repeats", 3, "Timings per measurement; the best counts.")
+flags.DEFINE_integer("repeats", 5, "Timings per measurement; the best counts.")
 
 
 def best_time(fn, repeats):

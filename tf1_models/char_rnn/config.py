@@ -4,9 +4,10 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
 
 ``default``
   The shipped 2,000-poem corpus (or ``--corpus``), 2x128 LSTM, batch 64,
-  Adam 0.01, 12 epochs (372 steps). About 3-4 minutes on 2 CPU cores;
-  training loss falls from ~8.2 to ~4.6 nats/char and samples have the
-  five-character, comma/full-stop shape of the corpus.
+  Adam 0.01, 12 epochs (372 steps). Measured: 2m09s on 2 idle CPU cores
+  (~10,000 chars/s); training loss falls from 8.2 to ~3.2 nats/char, and the
+  sample is a regular poem of five-character lines, e.g.
+  "帝室神宫日，家莲秖衡长。汉宫紫宸夏，宸堂鸟色楼。"
 ``seed``
   tensorflow_poems exactly: ``../shared/data/poems.txt``, 2x128, batch 64,
   Adam 0.01, 50 epochs, and ``tie_layers`` on, because the original built

@@ -120,13 +120,14 @@ def train(config, log=print):
       log_every=config.log_every, log=log))
 
 
-def _generator_graph(cfg, vocab, seed):
+def _generator_graph(cfg, vocab, seed, acrostic):
   graph = tf.Graph()
   with graph.as_default():
     v1.set_random_seed(seed)
     poems = cfg["format"] == "poems"
     end_id = vocab.id(data_lib.END_TOKEN) if poems else -1
-    line_ends = [vocab.id(c) for c in data_lib.LINE_ENDS if c in vocab]
+    line_ends = [vocab.id(c) for c in data_lib.LINE_ENDS
+                 if c in vocab] if acrostic else []
     gen = model_lib.build_generator(
         cfg["model"], len(vocab), cfg["rnn_size"], cfg["num_layers"],
         cfg["tie_layers"], end_id=end_id, line_end_ids=line_ends)
@@ -152,7 +153,7 @@ def sample(config, log=print):
   if heads and not poems:
     raise UserError("--acrostic needs a model trained on poems; %s was "
                     "trained on plain text" % run_dir.path)
-  graph, gen = _generator_graph(cfg, vocab, config.seed)
+  graph, gen = _generator_graph(cfg, vocab, config.seed, bool(heads))
   with v1.Session(graph=graph) as sess:
     try:
       compat.restore_checkpoint(sess, ckpt)

@@ -27,6 +27,8 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
 
 import dataclasses
 
+from tf1_models import configs
+
 TASKS = ("mirror", "self_test")
 
 # Config keys that define the graph or the data encoding: a checkpoint can
@@ -96,7 +98,4 @@ PRESETS = {
 
 def preset(name, **overrides):
   """A preset with ``overrides`` applied (unknown keys raise TypeError)."""
-  if name not in PRESETS:
-    raise KeyError("unknown preset %r; choose one of %s" %
-                   (name, ", ".join(sorted(PRESETS))))
-  return dataclasses.replace(PRESETS[name], **overrides)
+  return configs.choose(PRESETS, name, **overrides)

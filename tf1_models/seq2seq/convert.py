@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from compat import keras_mapping
 from tf1_models.errors import CheckpointMismatchError
+from tf1_models.tf1_weights import assign_tf1
 
 v1 = tf.compat.v1
 
@@ -162,17 +163,6 @@ def read_checkpoint(path, net):
           if n in have}
 
 
-def assign_tf1(sess, weights):
-  """Load ``{name: array}`` into the variables of ``sess.graph`` by name."""
-  by_name = {v.op.name: v for v in
-             sess.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)}
-  for name, value in weights.items():
-    var = by_name.get(name)
-    if var is None or var.shape.as_list() != list(value.shape):
-      raise CheckpointMismatchError(
-          "the TF1 graph has no variable %s of shape %s" %
-          (name, list(value.shape)))
-    var.load(value, sess)
 
 
 def write_tf1_checkpoint(net, make_model, path):

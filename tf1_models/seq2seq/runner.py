@@ -22,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import corpus, training
+from tf1_models import configs, corpus, training
 from tf1_models.errors import CheckpointMismatchError, UserError
 from tf1_models.seq2seq import config as config_lib
 from tf1_models.seq2seq import data as data_lib
@@ -48,20 +48,12 @@ def buckets_of(config):
 
 
 def validate(config):
-  if config.task not in config_lib.TASKS:
-    raise UserError("unknown --task=%s; choose one of %s" %
-                    (config.task, ", ".join(config_lib.TASKS)))
-  if config.optimizer not in model_lib.OPTIMIZERS:
-    raise UserError("unknown --optimizer=%s; choose one of %s" %
-                    (config.optimizer, ", ".join(model_lib.OPTIMIZERS)))
-  for key in ("size", "num_layers", "batch_size", "max_length",
-              "steps_per_checkpoint", "log_every"):
-    if getattr(config, key) < 1:
-      raise UserError("--%s must be at least 1, got %d" %
-                      (key, getattr(config, key)))
-  if not config.learning_rate > 0:
-    raise UserError("--learning_rate must be positive, got %g" %
-                    config.learning_rate)
+  configs.require_choice("task", config.task, config_lib.TASKS)
+  configs.require_choice("optimizer", config.optimizer, model_lib.OPTIMIZERS)
+  configs.require_positive(config, ("size", "num_layers", "batch_size",
+                                    "max_length", "steps_per_checkpoint",
+                                    "log_every"))
+  configs.require_positive_float(config, "learning_rate")
   buckets = buckets_of(config)
   enc, dec = buckets[-1]
   if config.max_length > enc or config.max_length + 2 > dec:
