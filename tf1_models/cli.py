@@ -40,3 +40,12 @@ def config_from_flags(flag_values, config_cls, preset_fn, preset_name):
   overrides = {n: flag_values[n].value for n in names
                if n in flag_values and flag_values[n].present}
   return preset_fn(preset_name, **overrides)
+
+
+def report(result):
+  """Print a ``training.TrainResult``'s final metrics; return whether the run
+  finished (False after a Ctrl-C, when there is nothing more to do)."""
+  if result.metrics:
+    print("final: step %d, %s" % (result.step, ", ".join(
+        "%s %.4f" % kv for kv in sorted(result.metrics.items()))))
+  return not result.interrupted

@@ -73,11 +73,7 @@ def main(argv):
     runner.import_keras(config, FLAGS.keras_file)
     return 0
   if FLAGS.mode == "train":
-    result = runner.train(config)
-    if result.metrics:
-      print("final: step %d, %s" % (result.step, ", ".join(
-          "%s %.4f" % kv for kv in sorted(result.metrics.items()))))
-    if result.interrupted:
+    if not cli.report(runner.train(config)):
       return 0
   print(runner.sample(config))
   return 0

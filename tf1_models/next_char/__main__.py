@@ -68,11 +68,7 @@ def main(argv):
   config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
                                  FLAGS.config)
   if FLAGS.mode == "train":
-    result = runner.train(config)
-    if result.metrics:
-      print("final: step %d, %s" % (result.step, ", ".join(
-          "%s %.4f" % kv for kv in sorted(result.metrics.items()))))
-    if result.interrupted:
+    if not cli.report(runner.train(config)):
       return 0
   elif FLAGS.mode == "convert":
     if not FLAGS.output_dir:
