@@ -42,6 +42,17 @@ def config_from_flags(flag_values, config_cls, preset_fn, preset_name):
   return preset_fn(preset_name, **overrides)
 
 
+def setup(argv, flag_values, config_module):
+  """Start of every ``main``: refuse stray arguments, quiet TensorFlow, and
+  return ``config_module.preset(--config)`` with explicit flags applied."""
+  from absl import app  # pylint: disable=g-import-not-at-top
+  if len(argv) > 1:
+    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
+  quiet_tensorflow()
+  return config_from_flags(flag_values, config_module.Config,
+                           config_module.preset, flag_values.config)
+
+
 def report(result):
   """Print a ``training.TrainResult``'s final metrics; return whether the run
   finished (False after a Ctrl-C, when there is nothing more to do)."""

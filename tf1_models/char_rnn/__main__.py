@@ -61,11 +61,7 @@ flags.DEFINE_string("acrostic", _D.acrostic,
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
-  cli.quiet_tensorflow()
-  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
-                                 FLAGS.config)
+  config = cli.setup(argv, FLAGS, config_lib)
   if FLAGS.mode == "export_keras":
     runner.export_keras(config, FLAGS.keras_file)
     return 0

@@ -62,11 +62,7 @@ flags.DEFINE_integer("seed", _D.seed, "Random seed (init and data order).")
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
-  cli.quiet_tensorflow()
-  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
-                                 FLAGS.config)
+  config = cli.setup(argv, FLAGS, config_lib)
   if FLAGS.mode == "train":
     if not cli.report(runner.train(config)):
       return 0

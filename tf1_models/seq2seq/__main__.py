@@ -76,11 +76,7 @@ def print_accuracy(config):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
-  cli.quiet_tensorflow()
-  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
-                                 FLAGS.config)
+  config = cli.setup(argv, FLAGS, config_lib)
   if config.task == "self_test":
     runner.self_test(config.seed)
     return 0

@@ -79,11 +79,7 @@ flags.DEFINE_string("output_dir", "", "convert: the run directory to write.")
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
-  cli.quiet_tensorflow()
-  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
-                                 FLAGS.config)
+  config = cli.setup(argv, FLAGS, config_lib)
   if FLAGS.mode == "convert":
     if not FLAGS.output_dir:
       raise UserError("--mode=convert needs --output_dir")

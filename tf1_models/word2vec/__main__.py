@@ -59,11 +59,7 @@ flags.DEFINE_string("nearest", _D.nearest,
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
-  cli.quiet_tensorflow()
-  config = cli.config_from_flags(FLAGS, config_lib.Config, config_lib.preset,
-                                 FLAGS.config)
+  config = cli.setup(argv, FLAGS, config_lib)
   if config.nearest:
     print("\n".join(runner.nearest(config)))
     return 0
