@@ -41,6 +41,11 @@ if want text8_lstm; then
     --to_variant=fused --output_dir="$RUNS/text8_lstm_fused_from_separate"
   python -m tf1_models.text8_lstm --variant=fused --num_samples=1 \
     --checkpoint_dir="$RUNS/text8_lstm_fused_from_separate" | grep -E "^(final|eval)" | tail -1
+  echo "== text8_lstm: how far float32 rounding moves the figure (separate, separate with one"
+  echo "   initial weight one ulp up, fused; fused's gap should be about the nudges' or less)"
+  rm -rf "$RUNS/text8_lstm_reproducibility"
+  python -m tf1_models.text8_lstm --mode=reproducibility \
+    --output_dir="$RUNS/text8_lstm_reproducibility" | grep -v "^training"
 fi
 
 if want word2vec; then

@@ -112,6 +112,13 @@ class RunDir(object):
       json.dump(meta, f, ensure_ascii=False, indent=1)
     os.replace(tmp, self.meta_path)
 
+  def save(self, sess, saver, meta, step):
+    """``run.json`` (``meta`` at ``step``), then ``saver``'s checkpoint at
+    ``step``; returns the checkpoint path."""
+    self.write_meta(dict(meta, step=step))
+    return saver.save(sess, os.path.join(self.path, CHECKPOINT_PREFIX),
+                      global_step=step)
+
   def check_compatible(self, meta):
     """Raise ``CheckpointMismatchError`` if the saved run differs in model,
     graph-defining config or vocabulary from ``meta``."""
@@ -227,9 +234,7 @@ def train(task, run_dir, meta, loop):
                                    graph=None if ckpt else task.graph)
 
     def save(step):
-      run_dir.write_meta(dict(meta, step=step))
-      path = saver.save(sess, os.path.join(run_dir.path, CHECKPOINT_PREFIX),
-                        global_step=step)
+      path = run_dir.save(sess, saver, meta, step)
       writer.flush()
       return path
 

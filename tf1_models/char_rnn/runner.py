@@ -240,9 +240,6 @@ def import_keras(config, keras_file, log=print):
     with v1.Session(graph=graph) as sess:
       sess.run(v1.global_variables_initializer())
       convert.assign_tf1(sess, weights)
-      run_dir.write_meta(dict(meta, step=0))
-      path = saver.save(sess, os.path.join(run_dir.path,
-                                           training.CHECKPOINT_PREFIX),
-                        global_step=0)
+      path = run_dir.save(sess, saver, meta, 0)
   log("wrote TF1 checkpoint %s from %s" % (path, keras_file))
   return path

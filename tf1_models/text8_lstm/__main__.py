@@ -6,6 +6,7 @@
   python -m tf1_models.text8_lstm --mode=sample --checkpoint_dir=runs/text8_lstm_separate
   python -m tf1_models.text8_lstm --mode=convert --checkpoint_dir=runs/text8_lstm_separate \\
       --to_variant=fused --output_dir=runs/text8_lstm_fused_from_separate
+  python -m tf1_models.text8_lstm --mode=reproducibility   # see reproducibility.py
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
@@ -15,17 +16,21 @@ from absl import app, flags
 from tf1_models import cli
 from tf1_models.errors import UserError, run_main
 from tf1_models.text8_lstm import config as config_lib
-from tf1_models.text8_lstm import convert, runner
+from tf1_models.text8_lstm import convert, reproducibility, runner
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/text8_lstm/config.py.")
-flags.DEFINE_enum("mode", "train", ["train", "sample", "convert"],
+flags.DEFINE_enum("mode", "train",
+                  ["train", "sample", "convert", "reproducibility"],
                   "train: train or resume, then print samples. sample: only "
                   "sample from --checkpoint_dir. convert: write the run in "
-                  "--checkpoint_dir as --to_variant into --output_dir.")
+                  "--checkpoint_dir as --to_variant into --output_dir. "
+                  "reproducibility: train separate, separate with one weight "
+                  "one ulp off (--nudges times) and fused from one seed into "
+                  "--output_dir and compare their figures.")
 flags.DEFINE_enum("variant", _D.variant, list(config_lib.VARIANTS),
                   "separate: the notebook's gate-by-gate cell; fused: one "
                   "matmul pair + tf.split; bigram: bigram embeddings + "
@@ -75,7 +80,13 @@ flags.DEFINE_float("temperature", _D.temperature,
 flags.DEFINE_integer("top_k", _D.top_k, "Sample among the k likeliest (0: all).")
 flags.DEFINE_enum("to_variant", "fused", ["separate", "fused"],
                   "convert: the variant to write.")
-flags.DEFINE_string("output_dir", "", "convert: the run directory to write.")
+flags.DEFINE_string("output_dir", "",
+                    "convert: the run directory to write. reproducibility: "
+                    "the directory of its runs (default %s)." %
+                    reproducibility.DEFAULT_DIR)
+flags.DEFINE_integer("nudges", 3,
+                     "reproducibility: runs of separate with one initial "
+                     "weight nudged (one alone is a poor estimate).")
 
 
 def main(argv):
@@ -86,6 +97,11 @@ def main(argv):
     path = convert.convert_run(runner.checkpoint_dir(config),
                                FLAGS.output_dir, FLAGS.to_variant)
     print("wrote %s" % path)
+    return 0
+  if FLAGS.mode == "reproducibility":
+    print(reproducibility.summary(reproducibility.measure(
+        config, FLAGS.output_dir or reproducibility.DEFAULT_DIR,
+        FLAGS.nudges)))
     return 0
   if FLAGS.mode == "train":
     if not cli.report(runner.train(config)):

@@ -13,14 +13,17 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
   SGD, learning rate 10 decayed x0.1 every 5000 steps (staircase), gradients
   clipped to global norm 1.25, a summary every 100 steps, samples every
   1000. Measured on ``../shared/data/text8_prefix.txt`` (12.5 MB of text8),
-  seed 0, 2 shared CPU cores: ``separate`` ends at validation perplexity
-  3.99 (3.9863; the notebook printed 4.25 on the full 100 MB text8) in about
-  9 minutes wall (on a heavily loaded machine). ``fused`` starts from the
-  same weights and ends at 3.98 (3.9788): float rounding in the fused
-  backward matmuls (<= 1 ulp per step) grows over 7001 chaotic SGD steps.
-  ``separate``'s checkpoint converted to ``fused`` (``--mode=convert``)
-  evaluates to exactly 3.9863. ``bigram`` (embedding 128, keep prob 0.9)
-  ends at 3.74 (3.7443). See run_all.sh.
+  seed 0, 2 CPU cores: ``separate`` ends at validation perplexity 3.99
+  (3.9863; the notebook printed 4.25 on the full 100 MB text8) in about 80
+  seconds on idle cores (9 minutes on a heavily loaded machine). ``fused``
+  starts from the same weights and ends at 3.98 (3.9788): its backward
+  matmul rounds differently, and 7001 SGD steps at learning rate 10 magnify
+  that. ``separate`` moves as far when one initial weight moves by one ulp
+  (3.9893, 4.0112, 3.9894; ``--mode=reproducibility``, see
+  reproducibility.py). ``separate``'s checkpoint
+  converted to ``fused`` (``--mode=convert``) evaluates to exactly 3.9863.
+  ``bigram`` (embedding 128, keep prob 0.9) ends at 3.74 (3.7443). See
+  run_all.sh.
 ``test``
   A few steps of a tiny model on a tiny corpus, for the test suite.
 """

@@ -20,8 +20,6 @@ variant into the other; SGD has no slot variables, so the converted run
 resumes exactly where the original stopped.
 """
 
-import os
-
 import numpy as np
 import tensorflow as tf
 
@@ -165,7 +163,5 @@ def convert_run(src_dir, dst_dir, dst_variant):
   with v1.Session(graph=graph) as sess:
     sess.run(init)
     assign_tf1(sess, weights)
-    step = int(weights["global_step"])
-    dst.write_meta(dict(meta, config=cfg, step=step))
-    return saver.save(sess, os.path.join(dst_dir, training.CHECKPOINT_PREFIX),
-                      global_step=step)
+    return dst.save(sess, saver, dict(meta, config=cfg),
+                    int(weights["global_step"]))

@@ -56,7 +56,8 @@ def load_data(config, log=print):
                              config.valid_size)
 
 
-def _meta(config):
+def run_meta(config):
+  """What ``run.json`` holds for ``config``."""
   return {"model": MODEL_NAME, "config": config.model_config(),
           "vocab": data_lib.vocabulary().to_json()}
 
@@ -173,7 +174,7 @@ def train(config, log=print):
   validate(config)
   data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
-  meta = _meta(config)
+  meta = run_meta(config)
   run_dir.check_compatible(meta)
   task, _ = build_train_task(config, data, log)
   log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
