@@ -15,6 +15,15 @@ import tensorflow as tf
 
 # TF1 logged through the "tensorflow" logger; warnings keep that home.
 logger = logging.getLogger("tensorflow")
+_WARNED_ONCE = set()
+
+
+def warn_once(message):
+  """Log ``message`` as a warning the first time only in this process, as
+  TF1's ``logging.log_first_n(logging.WARN, message, 1)`` did."""
+  if message not in _WARNED_ONCE:
+    _WARNED_ONCE.add(message)
+    logger.warning(message)
 
 v1 = tf.compat.v1
 

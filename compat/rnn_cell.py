@@ -10,8 +10,8 @@ current variable scope (so two unnamed cells in one scope become
 ``basic_lstm_cell`` and ``basic_lstm_cell_1``), creates its variables there,
 and re-enters that scope with ``reuse=True`` on every later call. This is why
 ``MultiRNNCell([cell] * n)`` shares one set of weights: the same object is
-called n times, and after the first call it always reuses (TF1 warned; so do
-we).
+called n times, and after the first call it always reuses (TF1 warned, once
+per process; so do we).
 """
 
 import collections
@@ -19,7 +19,7 @@ import collections
 import tensorflow as tf
 
 from compat import steps
-from compat.base import Layer, get_activation, logger
+from compat.base import Layer, get_activation, logger, warn_once
 
 _WEIGHTS = "kernel"
 _BIAS = "bias"
@@ -417,8 +417,8 @@ class MultiRNNCell(RNNCell):
     if not isinstance(cells, (list, tuple)):
       raise TypeError("cells must be a list or tuple, but saw: %s." % cells)
     if len(set(id(cell) for cell in cells)) < len(cells):
-      logger.warning("At least two cells provided to MultiRNNCell are the "
-                     "same object and will share weights.")
+      warn_once("At least two cells provided to MultiRNNCell are the same "
+                "object and will share weights.")
     self._cells = list(cells)
     self._state_is_tuple = state_is_tuple
     if not state_is_tuple:

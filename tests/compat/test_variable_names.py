@@ -12,6 +12,7 @@ import pytest
 import tensorflow as tf
 
 import compat
+from compat import base as compat_base
 from tests.compat import helpers
 
 v1 = tf.compat.v1
@@ -146,6 +147,11 @@ _SHARED_WARNING = ("At least two cells provided to MultiRNNCell are the same "
 
 class MultiRNNCellSharingTest(unittest.TestCase):
 
+  def setUp(self):
+    super().setUp()
+    # TF1 warned once per process; forget earlier warnings for each test.
+    compat_base._WARNED_ONCE.clear()
+
   def _warnings(self, make):
     """Warnings logged on the "tensorflow" logger while ``make()`` runs."""
     records = []
@@ -176,6 +182,13 @@ class MultiRNNCellSharingTest(unittest.TestCase):
     a, b = compat.GRUCell(3), compat.GRUCell(3)
     _, logged = self._warnings(lambda: compat.MultiRNNCell([a, b, a]))
     self.assertIn(_SHARED_WARNING, logged)
+
+  def test_warns_once_per_process(self):
+    cell = compat.GRUCell(3)
+    _, first = self._warnings(lambda: compat.MultiRNNCell([cell] * 2))
+    _, second = self._warnings(lambda: compat.MultiRNNCell([cell] * 2))
+    self.assertEqual(first, [_SHARED_WARNING])
+    self.assertEqual(second, [])
 
   def test_independent_cells_neither_warn_nor_share(self):
     with tf.Graph().as_default():
