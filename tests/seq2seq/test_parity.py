@@ -2,8 +2,9 @@
 
 Same weights give the same teacher-forced decoder logits (<= 1e-5), the same
 ``sequence_loss``, the same greedy decodings (TF1's ``feed_previous`` graph
-vs Keras's loop), and with sampled softmax the same loss given the same
-sampled candidates; converting back gives the TF1 weights again.
+vs Keras's loop), with sampled softmax the same loss given the same sampled
+candidates, and the same gradient norm and clipped SGD update; converting
+back gives the TF1 weights again.
 """
 
 
@@ -166,3 +167,57 @@ def test_wrong_checkpoint_is_one_clear_error():
   convert.build(net, *BUCKET)
   with pytest.raises(Exception, match="basic_lstm_cell/kernel.*1 LSTM"):
     convert.tf1_to_keras(weights, net)
+
+
+CLIP, LR = 0.1, 0.5  # CLIP is below these batches' gradient norms
+
+
+def tf1_sgd_step(layers, lstm, weights):
+  """The tutorial's update on ``weights``: ``(norm, loss, weights after)``."""
+  with tf.Graph().as_default() as g:
+    m = model_lib.Seq2SeqModel(
+        SOURCE_VOCAB, TARGET_VOCAB, [BUCKET], SIZE, layers, CLIP, BATCH, LR,
+        0.9, use_lstm=lstm)
+    with v1.Session(graph=g) as sess:
+      sess.run(v1.global_variables_initializer())
+      convert.assign_tf1(sess, weights)
+      norm, loss, _ = m.step(sess, *batch(), 0, False)
+      after = dict(zip([v.op.name for v in m.params], sess.run(m.params)))
+  return float(norm), float(loss), after
+
+
+def keras_sgd_step(net):
+  """The same update in Keras: clip the tape's gradients by global norm as
+  they come (``IndexedSlices`` for the embeddings, like TF1's), then SGD."""
+  enc, dec, targets, target_weights = keras_inputs()
+  variables = net.trainable_variables
+  with tf.GradientTape() as tape:
+    loss = keras_model.sequence_loss(net((enc, dec)), targets,
+                                     target_weights)
+  grads = tape.gradient(loss, variables)
+  clipped, norm = tf.clip_by_global_norm(grads, CLIP)
+  for var, grad in zip(variables, clipped):
+    var.assign_sub(LR * tf.convert_to_tensor(grad))
+  return float(norm), float(loss)
+
+
+@pytest.mark.parametrize("name,layers,lstm", GREEDY_CASES)
+def test_gradients_and_one_clipped_sgd_step(name, layers, lstm):
+  """Same gradient norm before clipping, and the same update: each weight
+  moves by the same clipped gradient step (the update compares gradients
+  through every TF1 <-> Keras weight mapping, forget bias included)."""
+  before, _, _ = tf1_run(layers, lstm, seed=11)
+  norm, loss, after = tf1_sgd_step(layers, lstm, before)
+  assert norm > 2 * CLIP  # clipping acts
+  net = keras_net(layers, lstm, False, before)
+  k_norm, k_loss = keras_sgd_step(net)
+  assert abs(k_loss - loss) <= 1e-5
+  np.testing.assert_allclose(k_norm, norm, rtol=1e-5)
+  k_after = convert.keras_to_tf1(net)
+  for name in before:
+    step, k_step = after[name] - before[name], k_after[name] - before[name]
+    assert np.abs(step).max() > 0, name  # every variable gets a gradient
+    # Relative to the step: attention queries start with steps of ~1e-7,
+    # and the differences include the weights' own float32 rounding.
+    err, size = np.linalg.norm(k_step - step), np.linalg.norm(step)
+    assert err <= 1e-3 * size + 1e-9, (name, err, size)
