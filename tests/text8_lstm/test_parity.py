@@ -10,7 +10,7 @@
   <= 1e-5 over three consecutive stateful batches and the carried state,
   loss, gradients, three SGD steps with global-norm clipping active and the
   staircase decay crossing a boundary, validation perplexity equal to 4
-  significant digits.
+  significant digits, identical greedy text from the same prime.
 * Keras -> TF1 gives the weights back.
 
 Each variant's TF1 graph and Keras model are built once (module fixture).
@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from tests.text8_lstm import helpers as H
 from tf1_models.text8_lstm import convert, keras_model, runner
+from tf1_models.text8_lstm import data as data_lib
 
 v1 = tf.compat.v1
 
@@ -206,6 +207,25 @@ def test_keras_matches_tf1(variant, tf1, weights, data):
   # the notebook's validation perplexity
   assert "%.4g" % got["val"] == "%.4g" % want["val"]
   np.testing.assert_allclose(got["val"], want["val"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["separate", "fused", "bigram"])
+def test_greedy_text_identical(variant):
+  """The notebook's sampling with feedback at temperature 0: TF1's in-graph
+  loop and Keras's eager loop pick the same characters. (Large random
+  weights: at small ones a 5-node model repeats one character.)"""
+  w = H.random_weights("bigram" if variant == "bigram" else "separate",
+                       seed=5, scale=3.0)
+  if variant == "fused":
+    w = convert.separate_to_fused(w)
+  prime = data_lib.vocabulary().encode("the qu", "prime")
+  sess, g = H.session(variant, w)
+  with sess.graph.as_default():
+    tf1_ids = sess.run(g.generator.ids, g.generator.feed(prime, 40, 0.0, 0))
+  sess.close()
+  k_ids = H.keras_for(variant, w).generate(prime, 40, temperature=0.0)
+  assert list(tf1_ids) == list(k_ids)
+  assert len(set(k_ids)) > 1  # not a constant sequence
 
 
 @pytest.mark.parametrize("variant", ["separate", "bigram"])
