@@ -13,7 +13,7 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
   the run on a loaded host); average loss 4.37 at step 2,000, ~3.0-3.3 at
   the end; the number words one..nine have on average 7.11 of their 8
   nearest neighbours among the number words (7.1 already at step 10,000).
-  CBOW-sum: loss 4.12 at 2,000, 2.75 at 30,000, 2.27 at the end; number
+  CBOW-sum: loss 4.12 at 2,000, 2.75 at 30,000, 2.0-2.2 at the end; number
   words 7.22 at step 100,001 (2m18s wall on 2 idle cores).
   Each checkpoint is ~100 MB (embeddings, softmax weights and both Adagrad
   accumulators); the loop keeps 3.
