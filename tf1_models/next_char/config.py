@@ -13,10 +13,12 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
   The seed's model and batch on ``../shared/data/tinyshakespeare.txt`` (or
   the shipped first 100 KB), the last 5% of the text held out, 1,000 steps
   (1/8 of an epoch: tinyshakespeare has 1.06 M training windows, 8,277
-  batches of 128). Measured (TF1, SimpleRNN): training loss 4.17 -> 2.27
-  nats/char by step 550, validation loss 2.23 at step 500; ~15,000 chars/s
-  (0.85 s/step) on 2 busy cores, so about 15 minutes. The Keras run follows
-  the same curve (2.33 vs TF1's 2.32 at step 350).
+  batches of 128). Measured (SimpleRNN, 2 idle cores, run_all.sh):
+  validation loss 2.1042 at step 1,000 for TF1 and 2.0930 for Keras, about
+  2.5 minutes each (~85,000 chars/s; on 2 busy cores ~15,000 chars/s, 15
+  minutes). The greedy 500 characters are still "the the the ...": greedy
+  decoding of a model this early repeats its likeliest word; use
+  ``--temperature`` for varied text.
 ``seed``
   The seed exactly: all windows, no held-out text, 50 epochs (435,000
   steps; days on a CPU).
