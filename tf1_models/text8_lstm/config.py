@@ -20,10 +20,9 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
   matmul rounds differently, and 7001 SGD steps at learning rate 10 magnify
   that. ``separate`` moves as far when one initial weight moves by one ulp
   (3.9893, 4.0112, 3.9894; ``--mode=reproducibility``, see
-  reproducibility.py). ``separate``'s checkpoint
-  converted to ``fused`` (``--mode=convert``) evaluates to exactly 3.9863.
-  ``bigram`` (embedding 128, keep prob 0.9) ends at 3.74 (3.7443). See
-  run_all.sh.
+  reproducibility.py). ``separate``'s checkpoint converted to ``fused``
+  (``--mode=convert``) evaluates to exactly 3.9863. ``bigram`` (embedding
+  128, keep prob 0.9) ends at 3.74 (3.7443). See run_all.sh.
 ``test``
   A few steps of a tiny model on a tiny corpus, for the test suite.
 """
