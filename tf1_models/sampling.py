@@ -51,11 +51,14 @@ class Generator:
             self.heads: np.asarray(heads, np.int32).reshape([-1])}
 
 
-def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED):
+def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None):
   """Choose ids [B] from logits [B, V] (graph ops, no control flow).
 
   With ``top_k <= 0`` only the maximum is looked up (``top_k(k=1)``), so an
-  unused top-k costs no sort of the vocabulary.
+  unused top-k costs no sort of the vocabulary. ``stateless``: an int64 [2]
+  seed tensor; the draw is then a pure function of it and the logits
+  (``tf.random.stateless_categorical``), as a server needs: no random state
+  is carried from one request to the next.
   """
   vocab = tf.shape(logits)[-1]
   greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
@@ -65,8 +68,11 @@ def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED):
                                          1)).values[:, -1:]
   cut = tf.logical_and(use_top_k, scaled < kth)
   scaled = tf.where(cut, tf.fill(tf.shape(scaled), -np.inf), scaled)
-  sampled = tf.cast(tf.random.categorical(scaled, 1, seed=seed)[:, 0],
-                    tf.int32)
+  if stateless is None:
+    draw = tf.random.categorical(scaled, 1, seed=seed)
+  else:
+    draw = tf.random.stateless_categorical(scaled, 1, seed=stateless)
+  sampled = tf.cast(draw[:, 0], tf.int32)
   return tf.where(temperature <= 0, greedy, sampled)
 
 
@@ -84,8 +90,22 @@ def pick_numpy(logits, temperature, top_k, rng):
   return int(rng.choice(p.size, p=p))
 
 
+@dataclasses.dataclass
+class GeneratorInputs:
+  """Tensors to generate from instead of the placeholders ``build_generator``
+  makes (e.g. a serving graph that computes ``prime`` from a string).
+  ``seed``: an int64 scalar; when given, the draws are stateless functions of
+  (seed, position), so equal requests give equal text."""
+  prime: tf.Tensor
+  length: tf.Tensor
+  temperature: tf.Tensor
+  top_k: tf.Tensor
+  seed: tf.Tensor
+  heads: tf.Tensor = None
+
+
 def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
-                    max_length=100000):
+                    max_length=100000, inputs=None):
   """Build the in-graph sampler.
 
   Two ``tf.while_loop``s in one graph: the first feeds the prime (all but its
@@ -105,16 +125,26 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
       ops are built (``heads`` must then be fed empty), which keeps the
       per-symbol step as small as possible.
     max_length: a hard cap on generated symbols.
+    inputs: a ``GeneratorInputs`` to use instead of new placeholders.
 
   Returns:
     A ``Generator``.
   """
-  prime = v1.placeholder(tf.int32, [None], name="prime")
-  length = v1.placeholder_with_default(np.int32(400), [], name="length")
-  temperature = v1.placeholder_with_default(1.0, [], name="temperature")
-  top_k = v1.placeholder_with_default(np.int32(0), [], name="top_k")
-  heads = v1.placeholder_with_default(np.zeros([0], np.int32), [None],
-                                      name="heads")
+  seed = None
+  if inputs is None:
+    prime = v1.placeholder(tf.int32, [None], name="prime")
+    length = v1.placeholder_with_default(np.int32(400), [], name="length")
+    temperature = v1.placeholder_with_default(1.0, [], name="temperature")
+    top_k = v1.placeholder_with_default(np.int32(0), [], name="top_k")
+    heads = v1.placeholder_with_default(np.zeros([0], np.int32), [None],
+                                        name="heads")
+  else:
+    prime, length, temperature, top_k, seed = (
+        inputs.prime, inputs.length, inputs.temperature, inputs.top_k,
+        inputs.seed)
+    heads = inputs.heads
+    if heads is None:
+      heads = tf.zeros([0], tf.int32)
   n_heads = tf.shape(heads)[0]
   padded_heads = tf.concat([heads, [0]], 0)  # safe to index when empty
   limit = tf.minimum(length, max_length)
@@ -133,7 +163,9 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
 
   def generate(n, token, state, k, done, out):
     logits, state = step_fn(tf.reshape(token, [1]), state)
-    chosen = pick(logits, temperature, top_k)[0]
+    stateless = None if seed is None else tf.stack(
+        [tf.cast(seed, tf.int64), tf.cast(n, tf.int64)])
+    chosen = pick(logits, temperature, top_k, stateless=stateless)[0]
     done = tf.equal(chosen, end_id)
     if line_end_ids:
       # Acrostic: at the start and after a line end, force the next head;

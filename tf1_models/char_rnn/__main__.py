@@ -20,11 +20,18 @@ _D = config_lib.Config()
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/char_rnn/config.py.")
 flags.DEFINE_enum("mode", "train",
-                  ["train", "sample", "export_keras", "import_keras"],
+                  ["train", "sample", "export", "export_keras",
+                   "import_keras"],
                   "train: train or resume, then print a sample. sample: only "
-                  "sample from --checkpoint_dir. export_keras: write the "
+                  "sample from --checkpoint_dir. export: write the sampler as "
+                  "a SavedModel for TF Serving in --export_dir/<step>/ "
+                  "(requests of up to --length characters). export_keras: "
+                  "write the "
                   "checkpoint as Keras weights (--keras_file). import_keras: "
                   "write --keras_file as a TF1 checkpoint in --checkpoint_dir.")
+flags.DEFINE_string("export_dir", "",
+                    "SavedModel base folder for --mode=export (default "
+                    "<checkpoint_dir>/export).")
 flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
                     "Keras weights file for export_keras/import_keras.")
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")
@@ -62,6 +69,9 @@ flags.DEFINE_string("acrostic", _D.acrostic,
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "export":
+    runner.export_saved_model(config, FLAGS.export_dir or None)
+    return 0
   if FLAGS.mode == "export_keras":
     runner.export_keras(config, FLAGS.keras_file)
     return 0

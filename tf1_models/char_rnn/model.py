@@ -96,13 +96,15 @@ def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
 
 
 def build_generator(model, vocab_size, rnn_size, num_layers,
-                    tie_layers=False, end_id=-1, line_end_ids=()):
+                    tie_layers=False, end_id=-1, line_end_ids=(),
+                    inputs=None):
   """The in-graph sampler over the same variables as ``char_rnn``.
 
   Variables are created in the order and under the names the training graph
   used, so its checkpoint restores here. The softmax's extra last class (the
   seed's id for unknown characters, never a target) is left out of the
-  choice, so every generated id decodes. Returns a ``sampling.Generator``.
+  choice, so every generated id decodes. ``inputs``: see
+  ``sampling.build_generator``. Returns a ``sampling.Generator``.
   """
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   embedding = _embedding(vocab_size, rnn_size)
@@ -117,4 +119,5 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
     return logits[:, :vocab_size], state
 
   return sampling.build_generator(step, cell.zero_state(1, tf.float32),
-                                  end_id=end_id, line_end_ids=line_end_ids)
+                                  end_id=end_id, line_end_ids=line_end_ids,
+                                  inputs=inputs)

@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import configs, corpus, training
+from tf1_models import configs, corpus, serving, training
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn import keras_model
@@ -166,6 +166,40 @@ def sample(config, log=print):
   if poems:
     return format_poem(prime + text)
   return (prime or vocab.symbols[0]) + text
+
+
+def export_saved_model(config, export_dir=None, log=print):
+  """Write the checkpoint's sampler as a SavedModel for TF Serving
+  (``serving.export_text_generator``); return the version folder.
+
+  Poems get the start token before the prime and come back cut at the end
+  token, one sentence per line, as ``sample`` prints them."""
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+  cfg = meta["config"]
+  vocab = corpus.Vocabulary.from_json(meta["vocab"])
+  poems = cfg["format"] == "poems"
+  spec = serving.TextSpec(
+      vocab.symbols, max_length=config.length,
+      prefix=data_lib.START_TOKEN if poems else "",
+      end_symbol=data_lib.END_TOKEN if poems else "",
+      line_ends=data_lib.LINE_ENDS if poems else ())
+
+  def build(inputs):
+    return model_lib.build_generator(
+        cfg["model"], len(vocab), cfg["rnn_size"], cfg["num_layers"],
+        cfg["tie_layers"], end_id=vocab.id(data_lib.END_TOKEN) if poems
+        else -1, inputs=inputs)
+
+  def restore(sess):
+    try:
+      compat.restore_checkpoint(sess, ckpt)
+    except compat.LegacyNameError as e:
+      raise CheckpointMismatchError(str(e))
+
+  return serving.export_text_generator(
+      export_dir or os.path.join(run_dir.path, "export"),
+      serving.checkpoint_step(ckpt), build, spec, restore, log=log)
 
 
 def format_poem(text):

@@ -1,0 +1,181 @@
+"""SavedModel export of a model's in-graph sampler, for TF Serving.
+
+``export_text_generator`` builds a fresh graph whose ``serving_default``
+signature takes one request -- ``prime`` (string), ``length``,
+``temperature``, ``top_k`` and ``seed`` -- and returns the generated
+``text`` (string) in a single call: the prime is split into characters and
+looked up in the vocabulary inside the graph, the model's sampler
+(``sampling.build_generator``) runs as one ``while`` loop, and the ids are
+joined back into a string. Nothing is carried from one request to the next:
+draws are stateless functions of (seed, position), so the same request gives
+the same text, and ``temperature <= 0`` is greedy.
+
+A bad request never fails the call (a server must keep serving): it returns
+an empty ``text`` and a one-line ``error`` naming the problem (empty prime,
+characters outside the vocabulary, ``length`` outside 1..max_length, where
+max_length is written into the export). ``error`` is empty on success.
+
+The export folder has TF Serving's layout, ``<export_dir>/<version>/``
+(``saved_model.pb`` + ``variables/``), the version being the checkpoint's
+global step. It is written to a temporary folder and renamed, so a cut-off
+export never looks complete. Loading needs only TensorFlow::
+
+  fn = tf.saved_model.load(path).signatures["serving_default"]
+  fn(prime=tf.constant("..."), length=tf.constant(100), temperature=...,
+     top_k=..., seed=...)["text"]
+"""
+
+import dataclasses
+import os
+import re
+import shutil
+from typing import Callable, Sequence
+
+import tensorflow as tf
+
+from tf1_models import sampling
+from tf1_models.errors import UserError
+
+v1 = tf.compat.v1
+
+SIGNATURE = "serving_default"
+DEFAULT_MAX_LENGTH = 2000
+
+
+@dataclasses.dataclass
+class TextSpec:
+  """How a model's ids read as text.
+
+  ``symbols``: the vocabulary (ids are positions). ``prefix``: symbols put
+  before the prime (e.g. the poems' start token). ``end_symbol``: the text is
+  cut at its first occurrence. ``line_ends``: a newline follows each of
+  these (the poems' one sentence per line), except at the very end.
+  """
+  symbols: Sequence[str]
+  prefix: str = ""
+  end_symbol: str = ""
+  line_ends: Sequence[str] = ()
+  max_length: int = DEFAULT_MAX_LENGTH
+
+
+def _request():
+  return {
+      "prime": v1.placeholder(tf.string, [], name="request_prime"),
+      "length": v1.placeholder(tf.int32, [], name="request_length"),
+      "temperature": v1.placeholder(tf.float32, [],
+                                    name="request_temperature"),
+      "top_k": v1.placeholder(tf.int32, [], name="request_top_k"),
+      "seed": v1.placeholder(tf.int64, [], name="request_seed"),
+  }
+
+
+def _encode(request, spec):
+  """Prime ids [P] (unknown characters -1) and the request's error string
+  ("" when the request is good)."""
+  chars = tf.strings.unicode_split(request["prime"], "UTF-8",
+                                   errors="replace")
+  table = tf.lookup.StaticHashTable(
+      tf.lookup.KeyValueTensorInitializer(
+          tf.constant(list(spec.symbols)),
+          tf.range(len(spec.symbols), dtype=tf.int32)), default_value=-1)
+  ids = table.lookup(tf.concat([tf.constant(list(spec.prefix), tf.string),
+                                chars], 0))
+  unknown, _ = tf.unique(tf.boolean_mask(chars, table.lookup(chars) < 0))
+  length = request["length"]
+  checks = [
+      (tf.equal(tf.size(chars), 0),
+       tf.constant("empty prime: send at least one character")),
+      (tf.size(unknown) > 0,
+       tf.strings.join([
+           "prime has characters outside the model's vocabulary: ",
+           tf.strings.reduce_join(unknown),
+           "; use only characters from the training corpus"])),
+      (tf.logical_or(length < 1, length > spec.max_length),
+       tf.strings.join(["length must be between 1 and %d, got " %
+                        spec.max_length, tf.strings.as_string(length)])),
+  ]
+  error = tf.constant("")
+  for bad, message in reversed(checks):  # the first failing check wins
+    error = tf.where(bad, message, error)
+  return ids, error
+
+
+def _decode(prime, ids, spec):
+  """``prime`` + the generated symbols, cut and broken into lines."""
+  text = tf.strings.join([prime, tf.strings.reduce_join(
+      tf.gather(tf.constant(list(spec.symbols)), ids))])
+  if spec.end_symbol:
+    text = tf.strings.regex_replace(
+        text, "(?s)" + re.escape(spec.end_symbol) + ".*", "")
+  if spec.line_ends:
+    ends = "|".join(re.escape(s) for s in spec.line_ends)
+    text = tf.strings.regex_replace(text, "(%s)" % ends, "\\1\n")
+    text = tf.strings.regex_replace(text, "\n$", "")
+  return text
+
+
+def build_serving_graph(build, spec):
+  """In the current graph: the request placeholders, and ``text``/``error``.
+
+  ``build(inputs)`` makes the model's variables and returns its
+  ``sampling.Generator`` over ``inputs`` (a ``sampling.GeneratorInputs``).
+  """
+  request = _request()
+  ids, error = _encode(request, spec)
+  ok = tf.equal(error, "")
+  # A bad request runs the loop on a one-symbol prime for zero steps.
+  prime_ids = tf.cond(ok, lambda: ids, lambda: tf.zeros([1], tf.int32))
+  gen = build(sampling.GeneratorInputs(
+      prime=prime_ids, length=tf.where(ok, request["length"], 0),
+      temperature=request["temperature"], top_k=request["top_k"],
+      seed=request["seed"]))
+  text = tf.where(ok, _decode(request["prime"], gen.ids, spec), "")
+  return request, {"text": text, "error": error}
+
+
+def export_text_generator(export_dir, version, build, spec,
+                          restore: Callable[[v1.Session], None], log=print):
+  """Write ``<export_dir>/<version>/``; return its path.
+
+  ``restore(sess)`` loads the model's weights into the fresh graph's
+  session (e.g. from a checkpoint).
+  """
+  final = os.path.join(export_dir, str(int(version)))
+  if os.path.exists(final):
+    raise UserError("%s already exists; remove it, or export a later "
+                    "checkpoint (the folder is named by its step)" % final)
+  graph = tf.Graph()
+  with graph.as_default():
+    request, outputs = build_serving_graph(build, spec)
+    signature = v1.saved_model.signature_def_utils.predict_signature_def(
+        inputs=request, outputs=outputs)
+    with v1.Session(graph=graph) as sess:
+      restore(sess)
+      os.makedirs(export_dir, exist_ok=True)
+      tmp = os.path.join(export_dir, ".%d.tmp-%d" % (int(version),
+                                                      os.getpid()))
+      shutil.rmtree(tmp, ignore_errors=True)
+      try:
+        builder = v1.saved_model.Builder(tmp)
+        builder.add_meta_graph_and_variables(
+            sess, [v1.saved_model.tag_constants.SERVING],
+            signature_def_map={SIGNATURE: signature},
+            main_op=v1.tables_initializer(), strip_default_attrs=True)
+        builder.save()
+        os.rename(tmp, final)
+      except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+  log("exported %s (signature %s: prime, length, temperature, top_k, seed "
+      "-> text, error; length up to %d)" % (final, SIGNATURE,
+                                             spec.max_length))
+  return final
+
+
+def checkpoint_step(checkpoint):
+  """The global step in a checkpoint prefix's name (``model.ckpt-1200``)."""
+  match = re.search(r"-(\d+)$", checkpoint)
+  if not match:
+    raise UserError("cannot tell the step of checkpoint %s (expected a name "
+                    "ending in -<step>)" % checkpoint)
+  return int(match.group(1))
