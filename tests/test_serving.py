@@ -1,11 +1,12 @@
-"""SavedModel export for TF Serving (``tf1_models.serving``), through
-char_rnn's ``--mode=export``.
+"""SavedModel export for TF Serving (``tf1_models.serving``): every model
+that generates text, and word2vec's nearest neighbours, through each
+model's ``--mode=export``.
 
-The export is loaded the way a server would: in a fresh process that can
+Each export is loaded the way a server would: in a fresh process that can
 import TensorFlow but neither this project's packages nor its flags, and
 with ``saved_model_cli run``. Its greedy text must equal ``--mode=sample``'s
-from the same checkpoint, and bad requests must come back as an error
-string, never as a failed call.
+from the same checkpoint, equal requests must give equal text, and bad
+requests must come back as an error string, never as a failed call.
 """
 
 import ast
@@ -17,31 +18,125 @@ import sys
 
 import pytest
 
-from tf1_models import serving
-from tf1_models.char_rnn import config as config_lib
-from tf1_models.char_rnn import runner
+from tests.text8_lstm.helpers import tiny_text
+from tests.word2vec.test_runner import TEXT as WORD2VEC_TEXT
+from tf1_models import corpus, serving
+from tf1_models.char_rnn import config as char_rnn_config
+from tf1_models.char_rnn import runner as char_rnn
 from tf1_models.errors import UserError
+from tf1_models.next_char import config as next_char_config
+from tf1_models.next_char import runner as next_char
+from tf1_models.text8_lstm import config as text8_config
+from tf1_models.text8_lstm import runner as text8_lstm
+from tf1_models.word2vec import config as word2vec_config
+from tf1_models.word2vec import runner as word2vec
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-POEMS = os.path.join(REPO, "tf1_models", "data", "poems_small.txt")
+QUIET = dict(log=lambda *_: None)
+LENGTH = 30  # the exports' length cap (the presets' --length)
 
 # Run in a fresh interpreter: the project's packages are made unimportable,
-# so the export must stand on TensorFlow alone.
+# so an export must stand on TensorFlow alone.
 _CLIENT = r"""
 import json, sys
 sys.modules["tf1_models"] = None
 sys.modules["compat"] = None
 import tensorflow as tf
-fn = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
-results = []
-for prime, length, temperature, top_k, seed in json.loads(sys.argv[2]):
-  out = fn(prime=tf.constant(prime), length=tf.constant(length, tf.int32),
-           temperature=tf.constant(temperature, tf.float32),
-           top_k=tf.constant(top_k, tf.int32), seed=tf.constant(seed, tf.int64))
-  results.append([out["text"].numpy().decode("utf-8"),
-                  out["error"].numpy().decode("utf-8")])
-print(json.dumps(results))
+DTYPES = {"prime": tf.string, "word": tf.string, "length": tf.int32,
+          "temperature": tf.float32, "top_k": tf.int32, "seed": tf.int64}
+def plain(tensor):
+  value = tensor.numpy()  # scalar strings come back as bytes
+  return value.tolist() if hasattr(value, "tolist") else value
+results = {}
+for name, (path, requests) in json.loads(sys.argv[1]).items():
+  fn = tf.saved_model.load(path).signatures["serving_default"]
+  results[name] = []
+  for request in requests:
+    out = fn(**{k: tf.constant(v, DTYPES[k]) for k, v in request.items()})
+    results[name].append({k: plain(v) for k, v in out.items()})
+print(json.dumps(results, default=lambda b: b.decode("utf-8")))
 """
+
+
+@dataclasses.dataclass
+class Export:
+  path: str
+  prime: str  # a prime in the model's vocabulary
+  greedy: str  # --mode=sample's greedy text for (prime, LENGTH generated)
+
+
+def _char_rnn(tmp):
+  config = char_rnn_config.preset(
+      "test", corpus=corpus.shipped("poems_small.txt"), max_steps=3,
+      checkpoint_dir=str(tmp / "char_rnn"), length=LENGTH)
+  char_rnn.train(config, **QUIET)
+  greedy = char_rnn.sample(dataclasses.replace(
+      config, prime="春", temperature=0.0), **QUIET)
+  return config, Export(char_rnn.export_saved_model(config, **QUIET), "春",
+                        greedy)
+
+
+def _text8_lstm(tmp):
+  text = tmp / "text8.txt"
+  text.write_text(tiny_text(2000))
+  config = text8_config.preset("test", corpus=str(text),
+                               checkpoint_dir=str(tmp / "text8"),
+                               length=LENGTH)
+  text8_lstm.train(config, **QUIET)
+  # --mode=sample's --length counts the prime; a request's counts only the
+  # generated characters.
+  greedy = text8_lstm.sample(dataclasses.replace(
+      config, prime="the", temperature=0.0, num_samples=1,
+      length=LENGTH + 3), **QUIET)
+  return config, Export(text8_lstm.export_saved_model(config, **QUIET),
+                        "the", greedy)
+
+
+def _next_char(tmp):
+  config = next_char_config.preset(
+      "test", corpus=corpus.shipped("shakespeare_small.txt"),
+      checkpoint_dir=str(tmp / "next_char"), length=LENGTH)
+  next_char.train(config, **QUIET)
+  greedy = next_char.sample(dataclasses.replace(
+      config, prime="Once", temperature=0.0), **QUIET)
+  return config, Export(next_char.export_saved_model(config, **QUIET),
+                        "Once", greedy)
+
+
+def word2vec_export(tmp):
+  """A tiny word2vec run's export; ``greedy`` holds ``--nearest=cat``."""
+  text = tmp / "words.txt"
+  text.write_text(WORD2VEC_TEXT)
+  config = word2vec_config.preset("test", corpus=str(text),
+                                  checkpoint_dir=str(tmp / "word2vec"))
+  word2vec.train(config, **QUIET)
+  lines = word2vec.nearest(dataclasses.replace(config, nearest="cat"))
+  return Export(word2vec.export_saved_model(config, **QUIET), "cat",
+                lines[0])
+
+
+MODELS = {"char_rnn": _char_rnn, "text8_lstm": _text8_lstm,
+          "next_char": _next_char}
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+  tmp = tmp_path_factory.mktemp("serving")
+  return {name: make(tmp) for name, make in MODELS.items()}, tmp
+
+
+def _requests(prime):
+  def request(prime, length=LENGTH, temperature=0.0, top_k=0, seed=1):
+    return dict(prime=prime, length=length, temperature=temperature,
+                top_k=top_k, seed=seed)
+  return [
+      request(prime),                   # greedy: --mode=sample's text
+      request(prime, temperature=1.0, top_k=5, seed=7),  # sampled ...
+      request(prime, temperature=1.0, top_k=5, seed=7),  # ... and again
+      request(""),                      # empty prime
+      request(prime + "\u2603"),        # a character never seen
+      request(prime, length=0),         # length out of range
+      request(prime, length=LENGTH + 1),
+  ]
 
 
 def _env():
@@ -50,73 +145,71 @@ def _env():
   return env
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-  tmp = tmp_path_factory.mktemp("serving")
-  config = config_lib.preset("test", corpus=POEMS, max_steps=3,
-                             checkpoint_dir=str(tmp / "run"), length=40)
-  runner.train(config, log=lambda *_: None)
-  path = runner.export_saved_model(config, log=lambda *_: None)
-  return config, path, tmp
-
-
-def _greedy(config, prime):
-  return runner.sample(dataclasses.replace(config, temperature=0.0,
-                                           prime=prime), log=lambda *_: None)
-
-
-def test_export_layout_is_tf_servings(exported):
-  config, path, _ = exported
-  assert os.path.basename(path) == "3"  # the checkpoint's step
-  assert os.path.dirname(path) == os.path.join(config.checkpoint_dir,
-                                               "export")
-  assert sorted(os.listdir(path)) == ["saved_model.pb", "variables"]
-  with pytest.raises(UserError, match="already exists"):
-    runner.export_saved_model(config, log=lambda *_: None)
-
-
-def test_loads_with_tensorflow_alone_and_matches_sample(exported):
-  config, path, tmp = exported
-  requests = [
-      ["春", 40, 0.0, 0, 1],      # greedy: must equal --mode=sample
-      ["春", 40, 1.0, 5, 7],      # sampled, seed 7
-      ["春", 40, 1.0, 5, 7],      # the same request again
-      ["", 40, 0.0, 0, 1],        # empty prime
-      ["春x", 40, 0.0, 0, 1],     # a character outside the vocabulary
-      ["春", 0, 0.0, 0, 1],       # length out of range
-      ["春", 41, 0.0, 0, 1],
-  ]
-  proc = subprocess.run([sys.executable, "-c", _CLIENT, path,
-                         json.dumps(requests)], capture_output=True,
-                        text=True, env=_env(), cwd=str(tmp), timeout=300)
+def test_exports_serve_with_tensorflow_alone(exports):
+  models, tmp = exports
+  job = {name: [e.path, _requests(e.prime)]
+         for name, (_, e) in models.items()}
+  neighbours = word2vec_export(tmp)
+  job["word2vec"] = [neighbours.path, [
+      dict(word="cat", top_k=3), dict(word="zebra", top_k=3),
+      dict(word="cat", top_k=0)]]
+  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
+                        capture_output=True, text=True, env=_env(),
+                        cwd=str(tmp), timeout=300)
   assert proc.returncode == 0, proc.stderr[-2000:]
-  out = json.loads(proc.stdout.strip().split("\n")[-1])
-  assert out[0] == [_greedy(config, "春"), ""]
-  assert out[1] == out[2] and out[1][1] == "" and out[1][0].startswith("春")
-  assert out[3] == ["", "empty prime: send at least one character"]
-  assert out[4][0] == "" and "outside the model's vocabulary: x;" in out[4][1]
-  assert out[5] == ["", "length must be between 1 and 40, got 0"]
-  assert out[6] == ["", "length must be between 1 and 40, got 41"]
+  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  good, unknown, bad_k = results.pop("word2vec")
+  assert good["error"] == ""
+  assert neighbours.greedy == "Nearest to cat: " + ", ".join(
+      good["neighbours"])
+  assert good["similarities"] == sorted(good["similarities"], reverse=True)
+  assert unknown["neighbours"] == [] and unknown["error"].startswith(
+      "'zebra' is not in the model's")
+  assert bad_k["error"].startswith("top_k must be between 1 and ")
+  for name, (_, export) in models.items():
+    out = [[r["text"], r["error"]] for r in results[name]]
+    assert out[0] == [export.greedy, ""], name
+    assert out[1] == out[2], name
+    assert out[1][1] == "" and out[1][0].startswith(export.prime), name
+    assert out[3] == ["", "empty prime: send at least one character"], name
+    assert out[4][0] == "", name
+    assert "outside the model's vocabulary: \u2603;" in out[4][1], name
+    assert out[5] == ["", "length must be between 1 and %d, got 0" %
+                      LENGTH], name
+    assert out[6] == ["", "length must be between 1 and %d, got %d" %
+                      (LENGTH, LENGTH + 1)], name
 
 
-def test_saved_model_cli_prints_the_greedy_sample(exported):
-  config, path, tmp = exported
+def test_saved_model_cli_prints_the_greedy_sample(exports):
+  models, tmp = exports
+  export = models["char_rnn"][1]
   proc = subprocess.run(
-      ["saved_model_cli", "run", "--dir", path, "--tag_set", "serve",
+      ["saved_model_cli", "run", "--dir", export.path, "--tag_set", "serve",
        "--signature_def", serving.SIGNATURE, "--input_exprs",
-       'prime="春";length=40;temperature=0.0;top_k=0;seed=1'],
+       'prime="%s";length=%d;temperature=0.0;top_k=0;seed=1' %
+       (export.prime, LENGTH)],
       capture_output=True, text=True, env=_env(), cwd=str(tmp), timeout=300)
   assert proc.returncode == 0, proc.stderr[-2000:]
   lines = proc.stdout.strip().split("\n")
-  text = ast.literal_eval(lines[lines.index(
-      "Result for output key text:") + 1]).decode("utf-8")
-  assert text == _greedy(config, "春")
+  text = lines[lines.index("Result for output key text:") + 1]
+  assert ast.literal_eval(text).decode("utf-8") == export.greedy
 
 
-def test_export_without_checkpoint_is_one_line(tmp_path):
-  config = config_lib.preset("test", checkpoint_dir=str(tmp_path / "none"))
-  with pytest.raises(UserError):
-    runner.export_saved_model(config, log=lambda *_: None)
+def test_export_layout_is_tf_servings(exports):
+  models, _ = exports
+  config, export = models["char_rnn"]
+  assert os.path.basename(export.path) == "3"  # the checkpoint's step
+  assert os.path.dirname(export.path) == os.path.join(config.checkpoint_dir,
+                                                      "export")
+  assert sorted(os.listdir(export.path)) == ["saved_model.pb", "variables"]
+  with pytest.raises(UserError, match="already exists"):
+    char_rnn.export_saved_model(config, **QUIET)
+
+
+def test_export_needs_a_tf1_checkpoint(tmp_path):
+  with pytest.raises(UserError, match="no checkpoint|train first"):
+    char_rnn.export_saved_model(char_rnn_config.preset(
+        "test", checkpoint_dir=str(tmp_path / "none")), **QUIET)
 
 
 def test_poem_text_is_cut_and_broken_into_lines():
@@ -128,5 +221,4 @@ def test_poem_text_is_cut_and_broken_into_lines():
                            spec)
     with tf.compat.v1.Session() as sess:
       out = sess.run(text).decode("utf-8")
-  assert out == runner.format_poem("春" + "风。花。E春")
-  assert out == "春风。\n花。"
+  assert out == char_rnn.format_poem("春风。花。E春") == "春风。\n花。"

@@ -74,10 +74,7 @@ def _encode(request, spec):
   ("" when the request is good)."""
   chars = tf.strings.unicode_split(request["prime"], "UTF-8",
                                    errors="replace")
-  table = tf.lookup.StaticHashTable(
-      tf.lookup.KeyValueTensorInitializer(
-          tf.constant(list(spec.symbols)),
-          tf.range(len(spec.symbols), dtype=tf.int32)), default_value=-1)
+  table = vocabulary_table(spec.symbols)
   ids = table.lookup(tf.concat([tf.constant(list(spec.prefix), tf.string),
                                 chars], 0))
   unknown, _ = tf.unique(tf.boolean_mask(chars, table.lookup(chars) < 0))
@@ -94,10 +91,7 @@ def _encode(request, spec):
        tf.strings.join(["length must be between 1 and %d, got " %
                         spec.max_length, tf.strings.as_string(length)])),
   ]
-  error = tf.constant("")
-  for bad, message in reversed(checks):  # the first failing check wins
-    error = tf.where(bad, message, error)
-  return ids, error
+  return ids, first_error(checks)
 
 
 def _decode(prime, ids, spec):
@@ -135,20 +129,32 @@ def build_serving_graph(build, spec):
 
 def export_text_generator(export_dir, version, build, spec,
                           restore: Callable[[v1.Session], None], log=print):
-  """Write ``<export_dir>/<version>/``; return its path.
+  """Write ``<export_dir>/<version>/`` serving ``build_serving_graph(build,
+  spec)``; return its path. ``restore(sess)`` loads the model's weights into
+  the fresh graph's session (e.g. from a checkpoint)."""
+  path = write_saved_model(
+      export_dir, version, lambda: build_serving_graph(build, spec), restore)
+  log("exported %s (signature %s: prime, length, temperature, top_k, seed "
+      "-> text, error; length up to %d)" % (path, SIGNATURE,
+                                             spec.max_length))
+  return path
 
-  ``restore(sess)`` loads the model's weights into the fresh graph's
-  session (e.g. from a checkpoint).
-  """
+
+def write_saved_model(export_dir, version, build,
+                      restore: Callable[[v1.Session], None]):
+  """Build ``build() -> (inputs, outputs)`` (dicts of tensors) in a fresh
+  graph, ``restore(sess)`` its variables, and write it as
+  ``<export_dir>/<version>/`` with one predict signature, ``SIGNATURE``.
+  Lookup tables are initialised when the export is loaded."""
   final = os.path.join(export_dir, str(int(version)))
   if os.path.exists(final):
     raise UserError("%s already exists; remove it, or export a later "
                     "checkpoint (the folder is named by its step)" % final)
   graph = tf.Graph()
   with graph.as_default():
-    request, outputs = build_serving_graph(build, spec)
+    inputs, outputs = build()
     signature = v1.saved_model.signature_def_utils.predict_signature_def(
-        inputs=request, outputs=outputs)
+        inputs=inputs, outputs=outputs)
     with v1.Session(graph=graph) as sess:
       restore(sess)
       os.makedirs(export_dir, exist_ok=True)
@@ -166,10 +172,24 @@ def export_text_generator(export_dir, version, build, spec,
       except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-  log("exported %s (signature %s: prime, length, temperature, top_k, seed "
-      "-> text, error; length up to %d)" % (final, SIGNATURE,
-                                             spec.max_length))
   return final
+
+
+def vocabulary_table(symbols):
+  """A lookup table symbol -> id (int32; -1 for unknown symbols)."""
+  return tf.lookup.StaticHashTable(
+      tf.lookup.KeyValueTensorInitializer(
+          tf.constant(list(symbols)),
+          tf.range(len(symbols), dtype=tf.int32)), default_value=-1)
+
+
+def first_error(checks):
+  """The message of the first ``(bad, message)`` whose ``bad`` is true, or
+  "" (all scalar tensors)."""
+  error = tf.constant("")
+  for bad, message in reversed(checks):
+    error = tf.where(bad, message, error)
+  return error
 
 
 def checkpoint_step(checkpoint):

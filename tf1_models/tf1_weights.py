@@ -1,8 +1,10 @@
-"""Moving weights into a TF1 graph by variable name (for converters/tests)."""
+"""Moving weights into a TF1 graph by variable name (converters, tests,
+sampling from a checkpoint)."""
 
 import numpy as np
 import tensorflow as tf
 
+import compat
 from tf1_models.errors import CheckpointMismatchError
 
 v1 = tf.compat.v1
@@ -22,3 +24,13 @@ def assign_tf1(sess, weights):
           "shape mismatch for %s: graph %s, weights %s" %
           (name, var.shape.as_list(), list(np.shape(value))))
     var.load(value, sess)
+
+
+def restore_tf1(sess, checkpoint):
+  """Restore ``checkpoint`` into ``sess.graph`` by TF1 variable name
+  (``compat.restore_checkpoint``: legacy names too); a checkpoint that does
+  not fit the graph is a one-line ``CheckpointMismatchError``."""
+  try:
+    compat.restore_checkpoint(sess, checkpoint)
+  except compat.LegacyNameError as e:
+    raise CheckpointMismatchError(str(e))

@@ -30,8 +30,8 @@ flags.DEFINE_enum("mode", "train",
                   "checkpoint as Keras weights (--keras_file). import_keras: "
                   "write --keras_file as a TF1 checkpoint in --checkpoint_dir.")
 flags.DEFINE_string("export_dir", "",
-                    "SavedModel base folder for --mode=export (default "
-                    "<checkpoint_dir>/export).")
+                    "export: the SavedModel base folder; the version folder "
+                    "<step>/ is written in it (default <checkpoint_dir>/export).")
 flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
                     "Keras weights file for export_keras/import_keras.")
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")

@@ -12,14 +12,13 @@ import os
 import numpy as np
 import tensorflow as tf
 
-import compat
-from tf1_models import configs, corpus, serving, training
+from tf1_models import configs, corpus, serving, tf1_weights, training
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn import keras_model
 from tf1_models.char_rnn import model as model_lib
 from tf1_models.char_rnn.config import MODELS, FORMATS
-from tf1_models.errors import CheckpointMismatchError, UserError
+from tf1_models.errors import UserError
 
 v1 = tf.compat.v1
 MODEL_NAME = "char_rnn"
@@ -155,10 +154,7 @@ def sample(config, log=print):
                     "trained on plain text" % run_dir.path)
   graph, gen = _generator_graph(cfg, vocab, config.seed, bool(heads))
   with v1.Session(graph=graph) as sess:
-    try:
-      compat.restore_checkpoint(sess, ckpt)
-    except compat.LegacyNameError as e:
-      raise CheckpointMismatchError(str(e))
+    tf1_weights.restore_tf1(sess, ckpt)
     ids = sess.run(gen.ids, gen.feed(prime_ids, config.length,
                                      config.temperature, config.top_k,
                                      heads))
@@ -191,15 +187,10 @@ def export_saved_model(config, export_dir=None, log=print):
         cfg["tie_layers"], end_id=vocab.id(data_lib.END_TOKEN) if poems
         else -1, inputs=inputs)
 
-  def restore(sess):
-    try:
-      compat.restore_checkpoint(sess, ckpt)
-    except compat.LegacyNameError as e:
-      raise CheckpointMismatchError(str(e))
-
   return serving.export_text_generator(
       export_dir or os.path.join(run_dir.path, "export"),
-      serving.checkpoint_step(ckpt), build, spec, restore, log=log)
+      serving.checkpoint_step(ckpt), build, spec,
+      lambda sess: tf1_weights.restore_tf1(sess, ckpt), log=log)
 
 
 def format_poem(text):

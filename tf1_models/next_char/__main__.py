@@ -22,11 +22,13 @@ _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/next_char/config.py.")
-flags.DEFINE_enum("mode", "train", ["train", "sample", "convert"],
+flags.DEFINE_enum("mode", "train", ["train", "sample", "convert", "export"],
                   "train: train or resume, then print a sample. sample: only "
                   "sample from --checkpoint_dir. convert: write the run in "
                   "--checkpoint_dir as a run of the other --impl in "
-                  "--output_dir, then sample from it.")
+                  "--output_dir, then sample from it. export: write a tf1 "
+                  "run's sampler as a SavedModel for TF Serving (requests of "
+                  "up to --length characters) in --export_dir.")
 flags.DEFINE_enum("impl", _D.impl, list(config_lib.IMPLS),
                   "tf1: the TF1 graph twin. keras: the seed's Keras model.")
 flags.DEFINE_enum("cell", _D.cell, list(config_lib.CELLS),
@@ -49,6 +51,9 @@ flags.DEFINE_float("val_fraction", _D.val_fraction,
                    "Fraction of the text held out for validation loss.")
 flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
                     "Run directory (default runs/next_char_<impl>_<cell>).")
+flags.DEFINE_string("export_dir", "",
+                    "export: the SavedModel base folder; the version folder "
+                    "<step>/ is written in it (default <checkpoint_dir>/export).")
 flags.DEFINE_string("output_dir", "", "--mode=convert: the new run directory.")
 flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every,
                      "Steps between checkpoints.")
@@ -63,6 +68,9 @@ flags.DEFINE_integer("seed", _D.seed, "Random seed (init and data order).")
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "export":
+    runner.export_saved_model(config, FLAGS.export_dir or None)
+    return 0
   if FLAGS.mode == "train":
     if not cli.report(runner.train(config)):
       return 0

@@ -17,8 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-import compat
-from tf1_models import configs, corpus, training
+from tf1_models import configs, corpus, serving, tf1_weights, training
 from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
                                UserError)
 from tf1_models.next_char import convert
@@ -278,13 +277,34 @@ def generate_ids(path, prime_ids, length, temperature=0.0, seed=0):
         len(vocab), cfg["cell"], cfg["bidirectional"], cfg["embedding_dim"],
         cfg["rnn_size"], cfg["seq_length"])
   with v1.Session(graph=graph) as sess:
-    try:
-      compat.restore_checkpoint(sess, training.RunDir(path)
-                                .latest_checkpoint())
-    except compat.LegacyNameError as e:
-      raise CheckpointMismatchError(str(e))
+    tf1_weights.restore_tf1(sess, training.RunDir(path).latest_checkpoint())
     return [int(i) for i in sess.run(gen.ids, gen.feed(
         prime_ids, length, temperature))]
+
+
+def export_saved_model(config, export_dir=None, log=print):
+  """Write a TF1 run's sampler as a SavedModel for TF Serving
+  (``serving.export_text_generator``); return the version folder."""
+  path = checkpoint_dir(config)
+  meta, impl = load_run(path)
+  if impl != "tf1":
+    raise UserError("%s is a keras run; --mode=export writes the TF1 graph: "
+                    "convert it first (--mode=convert --output_dir=DIR) and "
+                    "export DIR" % path)
+  cfg = meta["config"]
+  vocab = corpus.Vocabulary.from_json(meta["vocab"])
+  ckpt = training.RunDir(path).latest_checkpoint()
+
+  def build(inputs):
+    return model_lib.build_generator(
+        len(vocab), cfg["cell"], cfg["bidirectional"], cfg["embedding_dim"],
+        cfg["rnn_size"], cfg["seq_length"], inputs=inputs)[0]
+
+  return serving.export_text_generator(
+      export_dir or os.path.join(path, "export"),
+      serving.checkpoint_step(ckpt), build,
+      serving.TextSpec(vocab.symbols, max_length=config.length),
+      lambda sess: tf1_weights.restore_tf1(sess, ckpt), log=log)
 
 
 def sample(config, log=print):

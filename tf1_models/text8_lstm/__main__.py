@@ -24,13 +24,15 @@ _D = config_lib.Config()
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/text8_lstm/config.py.")
 flags.DEFINE_enum("mode", "train",
-                  ["train", "sample", "convert", "reproducibility"],
+                  ["train", "sample", "convert", "reproducibility", "export"],
                   "train: train or resume, then print samples. sample: only "
                   "sample from --checkpoint_dir. convert: write the run in "
                   "--checkpoint_dir as --to_variant into --output_dir. "
                   "reproducibility: train separate, separate with one weight "
                   "one ulp off (--nudges times) and fused from one seed into "
-                  "--output_dir and compare their figures.")
+                  "--output_dir and compare their figures. export: write the "
+                  "sampler as a SavedModel for TF Serving (requests of up to "
+                  "--length characters) in --export_dir.")
 flags.DEFINE_enum("variant", _D.variant, list(config_lib.VARIANTS),
                   "separate: the notebook's gate-by-gate cell; fused: one "
                   "matmul pair + tf.split; bigram: bigram embeddings + "
@@ -84,6 +86,9 @@ flags.DEFINE_string("output_dir", "",
                     "convert: the run directory to write. reproducibility: "
                     "the directory of its runs (default %s)." %
                     reproducibility.DEFAULT_DIR)
+flags.DEFINE_string("export_dir", "",
+                    "export: the SavedModel base folder; the version folder "
+                    "<step>/ is written in it (default <checkpoint_dir>/export).")
 flags.DEFINE_integer("nudges", 3,
                      "reproducibility: runs of separate with one initial "
                      "weight nudged (one alone is a poor estimate).")
@@ -97,6 +102,9 @@ def main(argv):
     path = convert.convert_run(runner.checkpoint_dir(config),
                                FLAGS.output_dir, FLAGS.to_variant)
     print("wrote %s" % path)
+    return 0
+  if FLAGS.mode == "export":
+    runner.export_saved_model(config, FLAGS.export_dir or None)
     return 0
   if FLAGS.mode == "reproducibility":
     print(reproducibility.summary(reproducibility.measure(

@@ -157,9 +157,10 @@ def _dropout(x, keep_prob, site):
 def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
                 embedding_size=128, keep_prob=1.0, learning_rate=10.0,
                 decay_steps=5000, decay_rate=0.1, clip_norm=1.25,
-                with_generator=True, ref_state=False):
+                with_generator=True, ref_state=False, generator_inputs=None):
   """Build the notebook's graph for ``variant`` in the default graph
-  (``ref_state``: carry the state in TF 1.x ref variables, see above)."""
+  (``ref_state``: carry the state in TF 1.x ref variables, see above;
+  ``generator_inputs``: see ``sampling.build_generator``)."""
   def state_variable(shape, name, trainable):
     return v1.Variable(tf.zeros(shape), trainable=trainable, name=name,
                        use_resource=not ref_state)
@@ -245,7 +246,8 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
 
   generator = None
   if with_generator:
-    generator = build_generator(cell, (w, b), embeddings, num_nodes)
+    generator = build_generator(cell, (w, b), embeddings, num_nodes,
+                                inputs=generator_inputs)
   return Graph(
       train_data=train_data, train_labels=train_labels, logits=logits,
       loss=loss, train_op=train_op, global_step=global_step,
@@ -258,7 +260,7 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
       model_variables=list(variables))
 
 
-def build_generator(cell, classifier, embeddings, num_nodes):
+def build_generator(cell, classifier, embeddings, num_nodes, inputs=None):
   """The notebook's sampling with feedback, as one in-graph loop.
 
   Each generated character is fed back as the next input (for ``bigram``
@@ -278,4 +280,4 @@ def build_generator(cell, classifier, embeddings, num_nodes):
   initial = (zeros, zeros)
   if embeddings is not None:
     initial += (tf.zeros([1], tf.int32),)
-  return sampling.build_generator(step, initial)
+  return sampling.build_generator(step, initial, inputs=inputs)

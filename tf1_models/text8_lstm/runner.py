@@ -18,9 +18,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-import compat
-from tf1_models import configs, corpus, training
-from tf1_models.errors import CheckpointMismatchError, UserError
+from tf1_models import configs, corpus, serving, tf1_weights, training
+from tf1_models.errors import UserError
 from tf1_models.text8_lstm import data as data_lib
 from tf1_models.text8_lstm import model as model_lib
 from tf1_models.text8_lstm.config import VARIANTS
@@ -62,7 +61,7 @@ def run_meta(config):
           "vocab": data_lib.vocabulary().to_json()}
 
 
-def build_graph(cfg, config=None, with_generator=True):
+def build_graph(cfg, config=None, with_generator=True, generator_inputs=None):
   """``model.build_graph`` for a ``model_config()`` dict (and the training
   hyper-parameters of ``config`` when given)."""
   kw = {}
@@ -74,7 +73,8 @@ def build_graph(cfg, config=None, with_generator=True):
       cfg["variant"], num_nodes=cfg["num_nodes"],
       batch_size=cfg["batch_size"], num_unrollings=cfg["num_unrollings"],
       embedding_size=cfg["embedding_size"] or 0,
-      keep_prob=cfg["keep_prob"] or 1.0, with_generator=with_generator, **kw)
+      keep_prob=cfg["keep_prob"] or 1.0, with_generator=with_generator,
+      generator_inputs=generator_inputs, **kw)
 
 
 def feed_for(g, variant, data, step):
@@ -190,11 +190,7 @@ def train(config, log=print):
       log_every=config.summary_frequency, log=log))
 
 
-def restore(sess, ckpt):
-  try:
-    compat.restore_checkpoint(sess, ckpt)
-  except compat.LegacyNameError as e:
-    raise CheckpointMismatchError(str(e))
+restore = tf1_weights.restore_tf1
 
 
 def sample(config, log=print):
@@ -209,3 +205,20 @@ def sample(config, log=print):
     restore(sess, ckpt)
     lines = sample_lines(sess, g, config, np.random.RandomState(config.seed))
   return "\n".join(lines)
+
+
+def export_saved_model(config, export_dir=None, log=print):
+  """Write the checkpoint's sampler as a SavedModel for TF Serving
+  (``serving.export_text_generator``); return the version folder. A request's
+  ``length`` counts generated characters (``--mode=sample``'s ``--length``
+  counts the prime too)."""
+  run_dir = training.RunDir(checkpoint_dir(config))
+  meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+  spec = serving.TextSpec(data_lib.vocabulary().symbols,
+                          max_length=config.length)
+  return serving.export_text_generator(
+      export_dir or os.path.join(run_dir.path, "export"),
+      serving.checkpoint_step(ckpt),
+      lambda inputs: build_graph(meta["config"],
+                                 generator_inputs=inputs).generator,
+      spec, lambda sess: restore(sess, ckpt), log=log)

@@ -4,6 +4,7 @@
   python -m tf1_models.word2vec --model=cbow --combiner=mean
   python -m tf1_models.word2vec --config=seed             # the notebook run
   python -m tf1_models.word2vec --nearest=one,king        # query a saved run
+  python -m tf1_models.word2vec --mode=export             # SavedModel for TF Serving
   tensorboard --logdir runs/word2vec_skipgram             # projector tab
 
 Flags given explicitly override the chosen ``--config`` preset.
@@ -21,6 +22,13 @@ _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/word2vec/config.py.")
+flags.DEFINE_enum("mode", "train", ["train", "export"],
+                  "train: train or resume (or, with --nearest, query). "
+                  "export: write a SavedModel answering nearest-neighbour "
+                  "queries (word, top_k) in --export_dir.")
+flags.DEFINE_string("export_dir", "",
+                    "export: the SavedModel base folder; the version folder "
+                    "<step>/ is written in it (default <checkpoint_dir>/export).")
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS),
                   "skipgram: predict context from word; cbow: word from "
                   "context.")
@@ -60,6 +68,9 @@ flags.DEFINE_string("nearest", _D.nearest,
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "export":
+    runner.export_saved_model(config, FLAGS.export_dir or None)
+    return 0
   if config.nearest:
     print("\n".join(runner.nearest(config)))
     return 0

@@ -25,6 +25,8 @@ import math
 
 import tensorflow as tf
 
+from tf1_models import serving
+
 v1 = tf.compat.v1
 
 MODELS = ("skipgram", "cbow")
@@ -98,3 +100,38 @@ def word2vec(model, train_inputs, train_labels, vocab_size,
       end_points["similarity"] = tf.matmul(
           valid_embeddings, normalized_embeddings, transpose_b=True)
   return end_points
+
+
+def nearest_neighbours_graph(symbols, embedding_size, max_k):
+  """A nearest-neighbour query over the normalised embeddings, for serving.
+
+  Builds, in the default graph, the variable ``normalized_embeddings [V, D]``
+  (load it with the normalised rows) and the request ``word`` (string) and
+  ``top_k`` (int32, 1..``max_k``). Returns ``(inputs, outputs)``: the
+  ``top_k`` most cosine-similar other words, best first (``neighbours``,
+  string [k]), their ``similarities`` (float32 [k]) and ``error`` (string,
+  "" for a good request; a bad one returns empty lists).
+  """
+  normalized = v1.get_variable(
+      "normalized_embeddings", [len(symbols), embedding_size],
+      initializer=v1.zeros_initializer(), trainable=False)
+  word = v1.placeholder(tf.string, [], name="request_word")
+  top_k = v1.placeholder(tf.int32, [], name="request_top_k")
+  word_id = serving.vocabulary_table(symbols).lookup(word)
+  error = serving.first_error([
+      (word_id < 0, tf.strings.join([
+          "'", word, "' is not in the model's %d-word vocabulary (rarer "
+          "words are UNK); ask for another word" % len(symbols)])),
+      (tf.logical_or(top_k < 1, top_k > max_k), tf.strings.join([
+          "top_k must be between 1 and %d, got " % max_k,
+          tf.strings.as_string(top_k)])),
+  ])
+  ok = tf.equal(error, "")
+  safe_id = tf.maximum(word_id, 0)
+  sims = tf.matmul(normalized[safe_id:safe_id + 1], normalized,
+                   transpose_b=True)[0]
+  sims = tf.tensor_scatter_nd_update(sims, [[safe_id]], [-float("inf")])
+  best = tf.math.top_k(sims, k=tf.where(ok, top_k, 0))
+  return ({"word": word, "top_k": top_k},
+          {"neighbours": tf.gather(tf.constant(list(symbols)), best.indices),
+           "similarities": best.values, "error": error})

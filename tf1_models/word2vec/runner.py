@@ -19,7 +19,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import configs, corpus, training
+from tf1_models import configs, corpus, serving, training
 from tf1_models.errors import (CheckpointMismatchError, UserError,
                                VocabularyError)
 from tf1_models.word2vec import data as data_lib
@@ -191,6 +191,31 @@ def export_projector(run_path, normalized, vocab):
   with open(os.path.join(out, "projector_config.pbtxt"), "w") as f:
     f.write('embeddings {\n  tensor_name: "%s"\n  metadata_path: '
             '"metadata.tsv"\n}\n' % PROJECTOR_TENSOR)
+  return out
+
+
+def export_saved_model(config, export_dir=None, log=print):
+  """Write a SavedModel for TF Serving that answers nearest-neighbour
+  queries (``model.nearest_neighbours_graph``: word, top_k -> neighbours,
+  similarities, error) from the run's normalised embeddings; return the
+  version folder (``<export_dir>/<step>/``)."""
+  path = checkpoint_dir(config)
+  run_dir = training.RunDir(path)
+  vocab, normalized = load_embeddings(path)
+  max_k = len(vocab) - 1
+
+  def restore(sess):
+    by_name = {v.op.name: v for v in sess.graph.get_collection(
+        v1.GraphKeys.GLOBAL_VARIABLES)}
+    by_name["normalized_embeddings"].load(normalized, sess)
+
+  out = serving.write_saved_model(
+      export_dir or os.path.join(path, "export"),
+      serving.checkpoint_step(run_dir.latest_checkpoint()),
+      lambda: model_lib.nearest_neighbours_graph(
+          vocab.symbols, normalized.shape[1], max_k), restore)
+  log("exported %s (signature %s: word, top_k -> neighbours, similarities, "
+      "error; top_k up to %d)" % (out, serving.SIGNATURE, max_k))
   return out
 
 
