@@ -2,13 +2,13 @@
 # Long quality runs and benchmarks (not part of the default test suite).
 # Each prints the figure it is judged by. Needs ../shared/data beside the checkout.
 # Usage: ./run_all.sh [section ...]
-#   sections: tests char_rnn text8_lstm word2vec next_char seq2seq bench (default: all)
+#   sections: tests char_rnn text8_lstm word2vec next_char seq2seq distributed bench (default: all)
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-runs/run_all}
 mkdir -p "$RUNS"
 want() { [ $# -eq 0 ] || [[ " $SECTIONS " == *" $1 "* ]]; }
-SECTIONS="${*:-tests char_rnn text8_lstm word2vec next_char seq2seq bench}"
+SECTIONS="${*:-tests char_rnn text8_lstm word2vec next_char seq2seq distributed bench}"
 
 if want tests; then
   echo "== full test suite, including slow tests"
@@ -79,6 +79,11 @@ if want seq2seq; then
   echo "the quick brown fox" | python -m tf1_models.seq2seq --decode \
     --checkpoint_dir="$RUNS/seq2seq_mirror"          # expect: eht kciuq nworb xof
   python -m tf1_models.seq2seq --task=self_test
+fi
+
+if want distributed; then
+  echo "== char_rnn: one process vs 1 ps + 2 synchronous workers on this machine (steps/s)"
+  python -m tf1_models.char_rnn.scaling --steps=200
 fi
 
 if want bench; then

@@ -21,7 +21,9 @@ class _DropDeprecations(logging.Filter):
   def filter(self, record):
     msg = record.getMessage()
     return not ("deprecat" in msg or "Instructions for updating" in msg or
-                "Restoring parameters from" in msg)
+                "Restoring parameters from" in msg or
+                # SyncReplicasOptimizer's own unused tensors (TF's code)
+                "Object was never used" in msg)
 
 
 def quiet_tensorflow():
@@ -51,6 +53,34 @@ def setup(argv, flag_values, config_module):
   quiet_tensorflow()
   return config_from_flags(flag_values, config_module.Config,
                            config_module.preset, flag_values.config)
+
+
+def define_cluster_flags():
+  """The classic TF1 flags of between-graph replication
+  (``tf1_models.distributed``); none given: one process."""
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_string("ps_hosts", "",
+                      "Distributed training: comma-separated host:port of "
+                      "the parameter servers.")
+  flags.DEFINE_string("worker_hosts", "",
+                      "Distributed training: comma-separated host:port of "
+                      "the workers (worker 0 is the chief).")
+  flags.DEFINE_string("job_name", "", "Distributed training: ps or worker.")
+  flags.DEFINE_integer("task_index", 0,
+                       "Distributed training: this task's index in its job.")
+  flags.DEFINE_boolean("sync_replicas", True,
+                       "Distributed training: aggregate one gradient from "
+                       "every worker per update (SyncReplicasOptimizer); "
+                       "--nosync_replicas updates asynchronously.")
+
+
+def cluster_from_flags(flag_values):
+  """A ``distributed.Cluster`` from ``define_cluster_flags``'s flags, or None
+  for a single-process run."""
+  from tf1_models import distributed  # pylint: disable=g-import-not-at-top
+  return distributed.Cluster.from_flags(
+      flag_values.ps_hosts, flag_values.worker_hosts, flag_values.job_name,
+      flag_values.task_index, flag_values.sync_replicas)
 
 
 def report(result):

@@ -3,6 +3,9 @@
   python -m tf1_models.char_rnn --model=lstm            # train (resumes), then sample
   python -m tf1_models.char_rnn --mode=sample --acrostic=春夏秋冬
   python -m tf1_models.char_rnn --config=shakespeare    # plain text, validation loss
+  python -m tf1_models.char_rnn --ps_hosts=localhost:2222 \
+      --worker_hosts=localhost:2223,localhost:2224 --job_name=worker --task_index=0
+                                                        # one task of a distributed run
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
@@ -66,6 +69,8 @@ flags.DEFINE_integer("seed", _D.seed, "Random seed (graph and data order).")
 flags.DEFINE_string("acrostic", _D.acrostic,
                     "Poems: each line starts with the next of these characters.")
 
+cli.define_cluster_flags()
+
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
@@ -79,7 +84,9 @@ def main(argv):
     runner.import_keras(config, FLAGS.keras_file)
     return 0
   if FLAGS.mode == "train":
-    if not cli.report(runner.train(config)):
+    cluster = cli.cluster_from_flags(FLAGS)
+    result = runner.train(config, cluster=cluster)
+    if not cli.report(result) or (cluster and not cluster.is_chief):
       return 0
   print(runner.sample(config))
   return 0

@@ -61,9 +61,11 @@ def _softmax(rnn_size, vocab_size):
 
 def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
              num_layers=2, batch_size=64, learning_rate=0.01,
-             tie_layers=False):
+             tie_layers=False, wrap_optimizer=None):
   """The seed's graph. ``output_data=None`` builds the 1-sequence
-  inference graph (``prediction``) instead of the training graph."""
+  inference graph (``prediction``) instead of the training graph.
+  ``wrap_optimizer(optimizer)``: e.g. ``SyncReplicasOptimizer`` for a
+  distributed run."""
   end_points = {}
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   initial_state = cell.zero_state(
@@ -85,8 +87,10 @@ def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
                                                    logits=logits)
     total_loss = tf.reduce_mean(loss)
     global_step = v1.train.get_or_create_global_step()
-    train_op = v1.train.AdamOptimizer(learning_rate).minimize(
-        total_loss, global_step=global_step)
+    optimizer = v1.train.AdamOptimizer(learning_rate)
+    if wrap_optimizer is not None:
+      optimizer = wrap_optimizer(optimizer)
+    train_op = optimizer.minimize(total_loss, global_step=global_step)
     end_points.update(output=output, train_op=train_op,
                       total_loss=total_loss, loss=loss,
                       global_step=global_step)

@@ -6,13 +6,15 @@ checkpoint directory: the vocabulary and model config come from its
 ``run.json``.
 """
 
+import functools
 import json
 import os
 
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import configs, corpus, serving, tf1_weights, training
+from tf1_models import (configs, corpus, distributed, serving, tf1_weights,
+                        training)
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn import keras_model
@@ -59,10 +61,12 @@ def _meta(config, fmt, vocab):
   return {"model": MODEL_NAME, "config": cfg, "vocab": vocab.to_json()}
 
 
-def build_train_task(config, fmt, data):
-  """The seed's training graph, fresh, wrapped as a ``TrainTask``."""
+def build_train_task(config, fmt, data, replication=None):
+  """The seed's training graph, fresh, wrapped as a ``TrainTask``
+  (``replication``: a ``distributed.Replication`` for one worker of a
+  distributed run)."""
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
     input_data = v1.placeholder(tf.int32, [config.batch_size, None])
     output_targets = v1.placeholder(tf.int32, [config.batch_size, None])
@@ -70,7 +74,9 @@ def build_train_task(config, fmt, data):
         config.model, input_data, output_targets, len(data.vocab),
         rnn_size=config.rnn_size, num_layers=config.num_layers,
         batch_size=config.batch_size, learning_rate=config.learning_rate,
-        tie_layers=config.tie_layers)
+        tie_layers=config.tie_layers,
+        wrap_optimizer=functools.partial(distributed.wrap_optimizer,
+                                         replication))
   steps = data.steps_per_epoch
 
   def feed(step):
@@ -97,9 +103,17 @@ def build_train_task(config, fmt, data):
       evaluate=evaluate), end_points
 
 
-def train(config, log=print):
-  """Train (or resume) and return the ``TrainResult``."""
+def train(config, log=print, cluster=None):
+  """Train (or resume) and return the ``TrainResult``.
+
+  ``cluster``: this process's ``distributed.Cluster`` in a distributed run
+  (a ps task serves the variables until it is killed)."""
   validate(config)
+  server = None
+  if cluster is not None:
+    server = distributed.start_server(cluster)
+    if cluster.job_name == "ps":
+      distributed.serve_parameters(server, cluster, log)
   fmt, data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, fmt, data.vocab)
@@ -108,15 +122,19 @@ def train(config, log=print):
   if config.max_steps:
     max_steps = min(max_steps, config.max_steps) if config.epochs else (
         config.max_steps)
-  task, _ = build_train_task(config, fmt, data)
+  replication = None if cluster is None else distributed.Replication(cluster)
+  task, _ = build_train_task(config, fmt, data, replication)
   log("model: %s %dx%d%s, vocabulary %d, %d steps/epoch, training to step "
       "%d in %s" % (config.model, config.num_layers, config.rnn_size,
                     " (tied layers)" if config.tie_layers else "",
                     len(data.vocab), data.steps_per_epoch, max_steps,
                     run_dir.path))
-  return training.train(task, run_dir, meta, training.LoopConfig(
+  loop = training.LoopConfig(
       max_steps=max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.log_every, log=log))
+      log_every=config.log_every, log=log)
+  if replication:
+    return distributed.train(task, run_dir, meta, loop, replication, server)
+  return training.train(task, run_dir, meta, loop)
 
 
 def _generator_graph(cfg, vocab, seed, acrostic):
