@@ -16,6 +16,10 @@ setup(
     package_data={"tf1_models": ["data/*.txt", "data/*.md"]},
     python_requires=">=3.9",
     install_requires=["tensorflow>=2.16", "numpy", "absl-py"],
-    extras_require={"test": ["pytest"]},
+    extras_require={
+        "test": ["pytest"],
+        # --mode=export --export_format=onnx, and its test
+        "onnx": ["onnx", "onnxruntime", "tf2onnx"],
+    },
     license="Apache-2.0",
 )

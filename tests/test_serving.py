@@ -121,7 +121,14 @@ MODELS = {"char_rnn": _char_rnn, "text8_lstm": _text8_lstm,
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
   tmp = tmp_path_factory.mktemp("serving")
-  return {name: make(tmp) for name, make in MODELS.items()}, tmp
+  made = {name: make(tmp) for name, make in MODELS.items()}
+  # The Keras twin's export of char_rnn's checkpoint: the same signature
+  # and the same greedy text as the TF1 graph's.
+  config, tf1 = made["char_rnn"]
+  made["char_rnn_keras"] = config, Export(char_rnn.export_saved_model(
+      config, str(tmp / "char_rnn_keras"), "keras", **QUIET), tf1.prime,
+                                          tf1.greedy)
+  return made, tmp
 
 
 def _requests(prime):
@@ -222,3 +229,37 @@ def test_poem_text_is_cut_and_broken_into_lines():
     with tf.compat.v1.Session() as sess:
       out = sess.run(text).decode("utf-8")
   assert out == char_rnn.format_poem("春风。花。E春") == "春风。\n花。"
+
+
+def test_onnx_step_model_gives_the_tf1_logits(exports):
+  """The Keras twin's step model as ONNX, run by onnxruntime: the TF1
+  graph's logits on the same checkpoint, to 1e-5."""
+  ort = pytest.importorskip("onnxruntime")
+  pytest.importorskip("tf2onnx")
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tf1_models import tf1_weights  # pylint: disable=g-import-not-at-top
+  from tf1_models.char_rnn import model as model_lib  # pylint: disable=g-import-not-at-top
+  models, tmp = exports
+  config, _ = models["char_rnn"]
+  path = char_rnn.export_saved_model(config, str(tmp / "onnx"), "onnx",
+                                     **QUIET)
+  ids = np.array([[3, 1, 4, 1, 5, 9, 2, 6]], np.int32)
+  session = ort.InferenceSession(path)
+  feed = {}
+  for i, spec in enumerate(session.get_inputs()):
+    feed[spec.name] = ids if i == 0 else np.zeros(
+        [1, config.rnn_size], np.float32)
+  logits = session.run(None, feed)[0]
+  with tf.Graph().as_default() as graph:
+    inp = tf.compat.v1.placeholder(tf.int32, [1, None])
+    meta = json.load(open(os.path.join(config.checkpoint_dir, "run.json")))
+    end_points = model_lib.char_rnn(
+        config.model, inp, None, len(meta["vocab"]), config.rnn_size,
+        config.num_layers, batch_size=1)
+    with tf.compat.v1.Session(graph=graph) as sess:
+      tf1_weights.restore_tf1(sess, tf.train.latest_checkpoint(
+          config.checkpoint_dir))
+      expected = sess.run(end_points["logits"], {inp: ids})
+  np.testing.assert_allclose(logits.reshape(expected.shape), expected,
+                             rtol=1e-5, atol=1e-5)

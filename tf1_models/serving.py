@@ -69,12 +69,11 @@ def _request():
   }
 
 
-def _encode(request, spec):
+def _encode(request, spec, table):
   """Prime ids [P] (unknown characters -1) and the request's error string
   ("" when the request is good)."""
   chars = tf.strings.unicode_split(request["prime"], "UTF-8",
                                    errors="replace")
-  table = vocabulary_table(spec.symbols)
   ids = table.lookup(tf.concat([tf.constant(list(spec.prefix), tf.string),
                                 chars], 0))
   unknown, _ = tf.unique(tf.boolean_mask(chars, table.lookup(chars) < 0))
@@ -115,7 +114,16 @@ def build_serving_graph(build, spec):
   ``sampling.Generator`` over ``inputs`` (a ``sampling.GeneratorInputs``).
   """
   request = _request()
-  ids, error = _encode(request, spec)
+  return request, serve_request(request, build, spec,
+                                vocabulary_table(spec.symbols))
+
+
+def serve_request(request, build, spec, table):
+  """``{"text", "error"}`` for ``request`` (a dict of the signature's
+  tensors), generating with ``build`` (see ``build_serving_graph``);
+  ``table`` is ``vocabulary_table(spec.symbols)``. Graph mode or inside a
+  ``tf.function``."""
+  ids, error = _encode(request, spec, table)
   ok = tf.equal(error, "")
   # A bad request runs the loop on a one-symbol prime for zero steps.
   prime_ids = tf.cond(ok, lambda: ids, lambda: tf.zeros([1], tf.int32))
@@ -124,7 +132,49 @@ def build_serving_graph(build, spec):
       temperature=request["temperature"], top_k=request["top_k"],
       seed=request["seed"]))
   text = tf.where(ok, _decode(request["prime"], gen.ids, spec), "")
-  return request, {"text": text, "error": error}
+  return {"text": text, "error": error}
+
+
+REQUEST_SIGNATURE = {
+    "prime": tf.TensorSpec([], tf.string, name="prime"),
+    "length": tf.TensorSpec([], tf.int32, name="length"),
+    "temperature": tf.TensorSpec([], tf.float32, name="temperature"),
+    "top_k": tf.TensorSpec([], tf.int32, name="top_k"),
+    "seed": tf.TensorSpec([], tf.int64, name="seed"),
+}
+
+
+def export_keras_generator(export_dir, version, step, initial_state, models,
+                           spec, end_id=-1, log=print):
+  """The Keras twin's export: ``<export_dir>/<version>/`` written by Keras's
+  ``ExportArchive``, with the same ``serving_default`` signature and
+  behaviour as ``export_text_generator``'s (TensorFlow backend only).
+
+  ``step(ids [1], state) -> (logits [1, V], state)`` runs the Keras
+  ``models`` (tracked in the archive) one symbol at a time;
+  ``initial_state()`` makes the state before the first symbol.
+  """
+  import keras  # pylint: disable=g-import-not-at-top
+  final = _version_folder(export_dir, version)
+  table = vocabulary_table(spec.symbols)
+  archive = keras.export.ExportArchive()
+  for model in models:
+    archive.track(model)
+  archive.track(table)
+
+  @tf.function(input_signature=[REQUEST_SIGNATURE])
+  def serve(request):
+    return serve_request(
+        request, lambda inputs: sampling.build_generator(
+            step, initial_state(), end_id=end_id, inputs=inputs), spec, table)
+
+  archive.add_endpoint(SIGNATURE, serve)
+  _write_atomically(export_dir, version, final,
+                    lambda path: archive.write_out(path, verbose=False))
+  log("exported %s (Keras ExportArchive, signature %s: prime, length, "
+      "temperature, top_k, seed -> text, error; length up to %d)" %
+      (final, SIGNATURE, spec.max_length))
+  return final
 
 
 def export_text_generator(export_dir, version, build, spec,
@@ -146,10 +196,7 @@ def write_saved_model(export_dir, version, build,
   graph, ``restore(sess)`` its variables, and write it as
   ``<export_dir>/<version>/`` with one predict signature, ``SIGNATURE``.
   Lookup tables are initialised when the export is loaded."""
-  final = os.path.join(export_dir, str(int(version)))
-  if os.path.exists(final):
-    raise UserError("%s already exists; remove it, or export a later "
-                    "checkpoint (the folder is named by its step)" % final)
+  final = _version_folder(export_dir, version)
   graph = tf.Graph()
   with graph.as_default():
     inputs, outputs = build()
@@ -157,22 +204,38 @@ def write_saved_model(export_dir, version, build,
         inputs=inputs, outputs=outputs)
     with v1.Session(graph=graph) as sess:
       restore(sess)
-      os.makedirs(export_dir, exist_ok=True)
-      tmp = os.path.join(export_dir, ".%d.tmp-%d" % (int(version),
-                                                      os.getpid()))
-      shutil.rmtree(tmp, ignore_errors=True)
-      try:
-        builder = v1.saved_model.Builder(tmp)
+
+      def write(path):
+        builder = v1.saved_model.Builder(path)
         builder.add_meta_graph_and_variables(
             sess, [v1.saved_model.tag_constants.SERVING],
             signature_def_map={SIGNATURE: signature},
             main_op=v1.tables_initializer(), strip_default_attrs=True)
         builder.save()
-        os.rename(tmp, final)
-      except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+      _write_atomically(export_dir, version, final, write)
   return final
+
+
+def _version_folder(export_dir, version):
+  final = os.path.join(export_dir, str(int(version)))
+  if os.path.exists(final):
+    raise UserError("%s already exists; remove it, or export a later "
+                    "checkpoint (the folder is named by its step)" % final)
+  return final
+
+
+def _write_atomically(export_dir, version, final, write):
+  """``write(path)`` into a temporary folder, then rename it ``final``."""
+  os.makedirs(export_dir, exist_ok=True)
+  tmp = os.path.join(export_dir, ".%d.tmp-%d" % (int(version), os.getpid()))
+  shutil.rmtree(tmp, ignore_errors=True)
+  try:
+    write(tmp)
+    os.rename(tmp, final)
+  except BaseException:
+    shutil.rmtree(tmp, ignore_errors=True)
+    raise
 
 
 def vocabulary_table(symbols):

@@ -35,6 +35,10 @@ flags.DEFINE_enum("mode", "train",
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
+flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
+                  "export: tf1, the TF1 graph's sampler; keras, the same "
+                  "signature from the Keras twin (ExportArchive); onnx, the "
+                  "Keras twin's step model as <export_dir>/<step>.onnx.")
 flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
                     "Keras weights file for export_keras/import_keras.")
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")
@@ -75,7 +79,8 @@ cli.define_cluster_flags()
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
   if FLAGS.mode == "export":
-    runner.export_saved_model(config, FLAGS.export_dir or None)
+    runner.export_saved_model(config, FLAGS.export_dir or None,
+                              FLAGS.export_format)
     return 0
   if FLAGS.mode == "export_keras":
     runner.export_keras(config, FLAGS.keras_file)

@@ -90,6 +90,18 @@ class KerasCharRNN(object):
     return [np.zeros((batch_size, self.rnn_size), np.float32)
             for _ in range(n)]
 
+  def zero_state_tensors(self, batch_size=1):
+    """``zero_states`` as a tuple of backend tensors (for ``step_fn``)."""
+    return tuple(keras.ops.convert_to_tensor(s)
+                 for s in self.zero_states(batch_size))
+
+  def step_fn(self, ids, states):
+    """One symbol: ``ids [batch]``, states -> ``(logits [batch, vocab],
+    states)``; the softmax's extra "unknown" class is left out, as in the
+    TF1 sampler. Traceable (e.g. in a ``tf.while_loop``)."""
+    out = self.step_model([keras.ops.reshape(ids, (-1, 1))] + list(states))
+    return out[0][:, -1, :self.vocab_size], tuple(out[1:])
+
   def generate(self, prime_ids, length, temperature=0.0, top_k=0,
                end_id=-1, seed=0):
     """Feed ``prime_ids``, then pick up to ``length`` ids (eager loop)."""

@@ -182,12 +182,22 @@ def sample(config, log=print):
   return (prime or vocab.symbols[0]) + text
 
 
-def export_saved_model(config, export_dir=None, log=print):
-  """Write the checkpoint's sampler as a SavedModel for TF Serving
-  (``serving.export_text_generator``); return the version folder.
+EXPORT_FORMATS = ("tf1", "keras", "onnx")
 
-  Poems get the start token before the prime and come back cut at the end
-  token, one sentence per line, as ``sample`` prints them."""
+
+def export_saved_model(config, export_dir=None, export_format="tf1",
+                       log=print):
+  """Write the checkpoint for serving; return what was written.
+
+  ``tf1``: the TF1 graph's sampler as a SavedModel for TF Serving
+  (``serving.export_text_generator``); ``keras``: the same signature from
+  the Keras twin on the converted weights (Keras's ``ExportArchive``); both
+  go to ``<export_dir>/<step>/``. Poems get the start token before the prime
+  and come back cut at the end token, one sentence per line, as ``sample``
+  prints them. ``onnx``: the Keras twin's step model (ids and states in,
+  logits and states out) as ``<export_dir>/<step>.onnx``.
+  """
+  configs.require_choice("export_format", export_format, EXPORT_FORMATS)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
   cfg = meta["config"]
@@ -198,17 +208,38 @@ def export_saved_model(config, export_dir=None, log=print):
       prefix=data_lib.START_TOKEN if poems else "",
       end_symbol=data_lib.END_TOKEN if poems else "",
       line_ends=data_lib.LINE_ENDS if poems else ())
+  end_id = vocab.id(data_lib.END_TOKEN) if poems else -1
+  export_dir = export_dir or os.path.join(run_dir.path, "export")
+  step = serving.checkpoint_step(ckpt)
+  if export_format == "tf1":
+    return serving.export_text_generator(
+        export_dir, step, lambda inputs: model_lib.build_generator(
+            cfg["model"], len(vocab), cfg["rnn_size"], cfg["num_layers"],
+            cfg["tie_layers"], end_id=end_id, inputs=inputs), spec,
+        lambda sess: tf1_weights.restore_tf1(sess, ckpt), log=log)
+  net = _keras_twin(meta, ckpt)
+  if export_format == "onnx":
+    os.makedirs(export_dir, exist_ok=True)
+    path = os.path.join(export_dir, "%d.onnx" % step)
+    net.step_fn(np.zeros([1], np.int32), net.zero_state_tensors())  # one call first
+    net.step_model.export(path, format="onnx", verbose=False)
+    log("exported %s (the Keras twin's step model)" % path)
+    return path
+  return serving.export_keras_generator(
+      export_dir, step, net.step_fn, lambda: net.zero_state_tensors(1),
+      [net.step_model], spec, end_id=end_id, log=log)
 
-  def build(inputs):
-    return model_lib.build_generator(
-        cfg["model"], len(vocab), cfg["rnn_size"], cfg["num_layers"],
-        cfg["tie_layers"], end_id=vocab.id(data_lib.END_TOKEN) if poems
-        else -1, inputs=inputs)
 
-  return serving.export_text_generator(
-      export_dir or os.path.join(run_dir.path, "export"),
-      serving.checkpoint_step(ckpt), build, spec,
-      lambda sess: tf1_weights.restore_tf1(sess, ckpt), log=log)
+def _keras_twin(meta, ckpt):
+  """The Keras twin holding the TF1 checkpoint's weights."""
+  cfg = meta["config"]
+  net = keras_model.KerasCharRNN(cfg["model"], len(meta["vocab"]),
+                                 cfg["rnn_size"], cfg["num_layers"])
+  convert.set_keras_weights(net, convert.tf1_to_keras(
+      convert.read_checkpoint(ckpt, cfg["model"], cfg["num_layers"],
+                              cfg["tie_layers"]),
+      cfg["model"], cfg["num_layers"], cfg["tie_layers"]))
+  return net
 
 
 def format_poem(text):
@@ -237,13 +268,7 @@ def export_keras(config, keras_file, log=print):
                     "weights format), got %s" % keras_file)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
-  cfg = meta["config"]
-  weights = convert.read_checkpoint(ckpt, cfg["model"], cfg["num_layers"],
-                                    cfg["tie_layers"])
-  net = keras_model.KerasCharRNN(cfg["model"], len(meta["vocab"]),
-                                 cfg["rnn_size"], cfg["num_layers"])
-  convert.set_keras_weights(net, convert.tf1_to_keras(
-      weights, cfg["model"], cfg["num_layers"], cfg["tie_layers"]))
+  net = _keras_twin(meta, ckpt)
   net.model.save_weights(keras_file)
   with open(_keras_meta_path(keras_file), "w", encoding="utf-8") as f:
     json.dump(dict(meta, source=ckpt), f, ensure_ascii=False)
