@@ -298,8 +298,10 @@ class Resolver(object):
     return "not in TF 2.x nor compat (%s)" % str(error).splitlines()[0]
 
 
-def report(paths, out=sys.stdout):
-  """Scans ``paths``, prints the report to ``out``; returns the exit status."""
+def report(paths, out=None):
+  """Scans ``paths``, prints the report to ``out`` (default: stdout);
+  returns the exit status."""
+  out = out or sys.stdout
   files = python_files(paths)
   resolver = Resolver()
   table = {}  # symbol -> [status, advice, locations]
