@@ -41,6 +41,9 @@ _ESTIMATOR = ("Estimator is gone from TF 2.16+: write the input_fn/model_fn "
 _KERAS2 = ("a Keras 2 API absent from Keras 3: port it to Keras 3, or use "
            "tf_keras (TF_USE_LEGACY_KERAS=1) in a process without compat")
 
+_PRIVATE = ("TensorFlow's private modules change from release to release: "
+            "use the public name (compat has the TF1 RNN cells)")
+
 # Names that resolve on TF 2.x but do not work there.
 _BROKEN = {
     "tf.compat.v1.train.Supervisor": _SUPERVISOR,
@@ -75,8 +78,9 @@ _PLACEHOLDER_ADVICE = (
     "`python -m compat.run --graph-mode`")
 _COLLECTION_ADVICE = (
     "a variable in graph collection %r: after import_meta_graph it comes "
-    "back as a resource handle, not a variable; collect its name instead "
-    "and look it up in tf.compat.v1.global_variables() after the import")
+    "back as a resource handle, not a variable; look each one up by name, "
+    "{v.name: v for v in tf.compat.v1.global_variables()}[t.name] "
+    "(README, compat section)")
 
 COMPAT, CORE, UNSUPPORTED = "compat", "core TF 2.x", "unsupported"
 
@@ -202,16 +206,16 @@ class _FileScanner(ast.NodeVisitor):
       self.patterns.append(Use(name + " (module level)", self.path,
                                node.lineno, _PLACEHOLDER_ADVICE))
     if name.endswith((".add_to_collection", ".add_to_collections")):
-      if len(node.args) >= 2 and (
-          self._is_variable(node.args[1]) or
-          (isinstance(node.args[1], ast.Name) and
-           node.args[1].id in self._variables)):
-        key = node.args[0]
-        label = (repr(key.value) if isinstance(key, ast.Constant)
-                 else ast.dump(key)[:40])
+      key, value = (node.args + [None, None])[:2]
+      label = (str(key.value) if isinstance(key, ast.Constant)
+               else ast.unparse(key) if key is not None else "")
+      # GraphKeys' variable collections round-trip; users' own do not.
+      if "GraphKeys." not in label and value is not None and (
+          self._is_variable(value) or
+          (isinstance(value, ast.Name) and value.id in self._variables)):
         self.patterns.append(Use(
             name + " (a variable)", self.path, node.lineno,
-            _COLLECTION_ADVICE % (label.strip("'\""),)))
+            _COLLECTION_ADVICE % (label,)))
     self.generic_visit(node)
 
 
@@ -280,11 +284,15 @@ class Resolver(object):
       from_compat = from_compat or ours or (
           getattr(obj, "__module__", None) or "").startswith("compat.")
     symbol = ".".join(parts)
+    if symbol.startswith("tf.python."):
+      return symbol, UNSUPPORTED, _PRIVATE
     if symbol in _BROKEN:
       return symbol, UNSUPPORTED, _BROKEN[symbol]
     return symbol, COMPAT if from_compat else CORE, None
 
   def _advice(self, name, error):
+    if name.startswith("tf.python."):
+      return _PRIVATE
     prefix = name
     while prefix:
       if prefix in _MISSING:

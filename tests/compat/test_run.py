@@ -1,6 +1,7 @@
 """``python -m compat.run``: unmodified TF1 scripts (as tf_upgrade_v2 leaves
-them) run like ``python SCRIPT ARGS``, and ``--graph-mode`` runs the ones that
-need eager execution off. Three subprocesses (each imports TensorFlow)."""
+them, or in ``import tensorflow.compat.v1 as tf`` style) run like
+``python SCRIPT ARGS``, and ``--graph-mode`` runs the ones that need eager
+execution off. Three subprocesses (each imports TensorFlow)."""
 
 import json
 import math
@@ -74,7 +75,7 @@ def test_without_graph_mode_the_script_fails_with_its_own_traceback(
   assert proc.returncode == 1
   frames = [l for l in proc.stderr.splitlines()
             if l.startswith('  File "')]
-  assert frames[0].startswith('  File "%s", line 14' % SUPERVISOR), frames
+  assert frames[0].startswith('  File "%s", line 15' % SUPERVISOR), frames
   assert not any("runpy" in f or "compat/run.py" in f for f in frames)
   assert proc.stderr.rstrip().endswith(
       "tf.placeholder() is not compatible with eager execution.")

@@ -52,6 +52,7 @@ UNSUPPORTED = {
           sess = tf.compat.v1.keras.backend.get_session()
         """,
     "py2.py": "print 'hello'\n",
+    "private.py": "from tensorflow.python.ops import rnn_cell_impl\n",
 }
 
 
@@ -115,7 +116,8 @@ def test_supported_tree_exits_0_and_resolves_every_alias(tmp_path, capsys):
 def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
                                                            capsys):
   root = _tree(tmp_path, UNSUPPORTED)
-  status, out = _scan(capsys, root / "train.py", root / "py2.py")
+  status, out = _scan(capsys, root / "train.py", root / "py2.py",
+                      root / "private.py")
   assert status == 1
   bad = _sections(out)["unsupported"]
   train = root / "train.py"
@@ -142,7 +144,8 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
       "tf.compat.v1.keras.backend.get_session")[1]
   where, text = advice("(file does not parse)")
   assert where == "%s:1" % (root / "py2.py") and "2to3" in text
-  assert set(bad) == {
+  assert "private modules" in advice("tf.python.ops.rnn_cell_impl")[1]
+  assert set(bad) == {"tf.python.ops.rnn_cell_impl",
       "tf.contrib.crf", "tf.flags.FLAGS", "tf.compat.v1.train.Supervisor",
       "tf.compat.v1.placeholder (module level)", "tf.estimator.Estimator",
       "tf.compat.v1.add_to_collection (a variable)",
