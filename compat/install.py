@@ -159,8 +159,10 @@ def _install_upgrade_v2_names(seeded_initializers):
       continue
     keras_v1 = _replace(v1, "keras", "tensorflow.compat.v1.keras",
                         "tf.compat.v1.keras (tf1-rnn compat).", {})
-    _replace(keras_v1, "initializers", "tensorflow.compat.v1.keras.initializers",
-             "TF 1.x Keras initialisers, graph-seeded (tf1-rnn compat).", attrs)
+    _replace(keras_v1, "initializers",
+             "tensorflow.compat.v1.keras.initializers",
+             "TF 1.x Keras initialisers, graph-seeded (tf1-rnn compat).",
+             attrs)
 
 
 def is_installed():

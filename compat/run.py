@@ -23,7 +23,8 @@ USAGE = ("usage: python -m compat.run [--graph-mode] SCRIPT [ARGS...]\n"
 
 
 def _parse(args):
-  """``(graph_mode, module, target, script_args)``; raises ValueError."""
+  """``(graph_mode, module, target, script_args)``, or None for --help;
+  raises ValueError."""
   graph_mode = False
   while args and args[0].startswith("-"):
     option, args = args[0], args[1:]
@@ -34,7 +35,7 @@ def _parse(args):
         raise ValueError("-m needs a module name")
       return graph_mode, True, args[0], args[1:]
     elif option in ("-h", "--help"):
-      raise SystemExit(print(USAGE))
+      return None
     elif option == "--":
       break
     else:
@@ -66,20 +67,16 @@ def run(graph_mode, is_module, target, script_args):
   compat.install()
   if graph_mode:
     tf.compat.v1.disable_eager_execution()
+  sys.argv = [target] + list(script_args)  # run_module sets argv[0] itself
   try:
     if is_module:
-      sys.argv = [target] + list(script_args)  # runpy sets argv[0] itself
       sys.path[0] = os.getcwd()
       runpy.run_module(target, run_name="__main__", alter_sys=True)
     else:
-      sys.argv = [target] + list(script_args)
       sys.path[0] = os.path.dirname(os.path.abspath(target))
       runpy.run_path(target, run_name="__main__")
-  except SystemExit:
-    raise
-  except KeyboardInterrupt:
-    raise
-  except BaseException as e:  # pylint: disable=broad-except
+  except Exception as e:  # pylint: disable=broad-except
+    # SystemExit and KeyboardInterrupt pass through, as under python.
     _print_script_traceback(e)
     return 1
   return 0
@@ -91,6 +88,9 @@ def main(argv):
   except ValueError as e:
     print("compat.run: %s\n%s" % (e, USAGE), file=sys.stderr)
     return 2
+  if parsed is None:
+    print(USAGE)
+    return 0
   return run(*parsed)
 
 

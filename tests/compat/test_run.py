@@ -92,3 +92,5 @@ def test_bad_usage_exits_2_with_one_line(capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("compat.run: " + message), err
     assert "usage: python -m compat.run [--graph-mode] SCRIPT" in err
+  assert run.main(["compat.run", "--graph-mode", "--help"]) == 0
+  assert capsys.readouterr().out.startswith("usage: python -m compat.run")

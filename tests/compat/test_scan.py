@@ -33,7 +33,8 @@ SUPPORTED = {
           x = tf.placeholder(tf.float32, [None, 3])
           cell = tensorflow.contrib.rnn.GRUCell(3)
         """,
-    "not_tf.py": "import numpy as np\nx = np.zeros(3).T\n",
+    "not_tf.py": "import numpy as np\nx = np.zeros(3).T\n"
+                 "raise SystemExit('compat.scan must not import me')\n",
 }
 
 UNSUPPORTED = {
