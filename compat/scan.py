@@ -77,7 +77,7 @@ _PLACEHOLDER_ADVICE = (
     "the graph inside `with tf.Graph().as_default():` or run the script with "
     "`python -m compat.run --graph-mode`")
 _COLLECTION_ADVICE = (
-    "a variable in graph collection %r: after import_meta_graph it comes "
+    "a variable in a graph collection: after import_meta_graph it comes "
     "back as a resource handle, not a variable; look each one up by name, "
     "{v.name: v for v in tf.compat.v1.global_variables()}[t.name] "
     "(README, compat section)")
@@ -122,7 +122,7 @@ class _FileScanner(ast.NodeVisitor):
     self.patterns = []     # Use with advice, for code shapes
     self._depth = 0        # function/class nesting
     self._graph_blocks = 0  # enclosing `with <graph>.as_default():`
-    self._variables = set()  # local names bound to tf Variables
+    self._variables = set()  # names (v, self._lr) bound to tf Variables
 
   # -- imports ---------------------------------------------------------------
   def visit_Import(self, node):
@@ -189,8 +189,8 @@ class _FileScanner(ast.NodeVisitor):
   def visit_Assign(self, node):
     if self._is_variable(node.value):
       for target in node.targets:
-        if isinstance(target, ast.Name):
-          self._variables.add(target.id)
+        if _dotted(target):  # v = ..., self._lr = ...
+          self._variables.add(_dotted(target))
     self.generic_visit(node)
 
   def _is_variable(self, node):
@@ -211,11 +211,10 @@ class _FileScanner(ast.NodeVisitor):
                else ast.unparse(key) if key is not None else "")
       # GraphKeys' variable collections round-trip; users' own do not.
       if "GraphKeys." not in label and value is not None and (
-          self._is_variable(value) or
-          (isinstance(value, ast.Name) and value.id in self._variables)):
+          self._is_variable(value) or _dotted(value) in self._variables):
         self.patterns.append(Use(
-            name + " (a variable)", self.path, node.lineno,
-            _COLLECTION_ADVICE % (label,)))
+            "%s(%r, <a variable>)" % (name, label), self.path, node.lineno,
+            _COLLECTION_ADVICE))
     self.generic_visit(node)
 
 

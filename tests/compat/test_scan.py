@@ -51,6 +51,12 @@ UNSUPPORTED = {
           sv = tf.compat.v1.train.Supervisor(logdir="/tmp/x")
           est = tf.estimator.Estimator(model_fn=None)
           sess = tf.compat.v1.keras.backend.get_session()
+
+        class Model(object):
+          def __init__(self):
+            self._lr = tf.Variable(0.0, trainable=False)
+            tf.compat.v1.add_to_collection("lr", self._lr)
+            tf.compat.v1.add_to_collection("logits", tf.ones([2]))
         """,
     "py2.py": "print 'hello'\n",
     "private.py": "from tensorflow.python.ops import rnn_cell_impl\n",
@@ -135,9 +141,11 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
   where, text = advice("tf.compat.v1.placeholder (module level)")
   assert where == "%s:5" % train and "--graph-mode" in text
   assert "tf.Graph().as_default()" in text
-  where, text = advice("tf.compat.v1.add_to_collection (a variable)")
-  assert where == "%s:9" % train
-  assert "'my_vars'" in text and "global_variables()" in text
+  where, text = advice("tf.compat.v1.add_to_collection('my_vars', "
+                       "<a variable>)")
+  assert where == "%s:9" % train and "global_variables()" in text
+  where, _ = advice("tf.compat.v1.add_to_collection('lr', <a variable>)")
+  assert where == "%s:17" % train  # and not line 18's tensor
   where, text = advice("tf.compat.v1.train.Supervisor")
   assert where == "%s:10" % train and "compat.run --graph-mode" in text
   assert "Estimator is gone" in advice("tf.estimator.Estimator")[1]
@@ -149,7 +157,8 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
   assert set(bad) == {"tf.python.ops.rnn_cell_impl",
       "tf.contrib.crf", "tf.flags.FLAGS", "tf.compat.v1.train.Supervisor",
       "tf.compat.v1.placeholder (module level)", "tf.estimator.Estimator",
-      "tf.compat.v1.add_to_collection (a variable)",
+      "tf.compat.v1.add_to_collection('my_vars', <a variable>)",
+      "tf.compat.v1.add_to_collection('lr', <a variable>)",
       "tf.compat.v1.keras.backend.get_session", "(file does not parse)"}
   # the same names inside a function, or a graph block, are fine
   assert "tf.compat.v1.get_variable" in _sections(out)[
