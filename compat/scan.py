@@ -123,6 +123,7 @@ class _FileScanner(ast.NodeVisitor):
     self._depth = 0        # function/class nesting
     self._graph_blocks = 0  # enclosing `with <graph>.as_default():`
     self._variables = set()  # names (v, self._lr) bound to tf Variables
+    self.disables_eager = False  # calls disable_eager_execution() itself
 
   # -- imports ---------------------------------------------------------------
   def visit_Import(self, node):
@@ -201,6 +202,8 @@ class _FileScanner(ast.NodeVisitor):
 
   def visit_Call(self, node):
     name = self._resolve(node.func) or ""
+    if name.endswith((".disable_eager_execution", ".disable_v2_behavior")):
+      self.disables_eager = True
     if (name.endswith(".placeholder") and not self._depth and
         not self._graph_blocks):
       self.patterns.append(Use(name + " (module level)", self.path,
@@ -219,7 +222,9 @@ class _FileScanner(ast.NodeVisitor):
 
 
 def scan_file(path):
-  """``(uses, patterns)`` of one file; a parse failure is a pattern."""
+  """``(uses, patterns, disables_eager)`` of one file; a parse failure is a
+  pattern. A file that disables eager execution itself runs its module-level
+  placeholders and ``Supervisor`` as TF 1.x did."""
   try:
     with open(path, "rb") as f:
       tree = ast.parse(f.read(), filename=path)
@@ -227,10 +232,12 @@ def scan_file(path):
     return [], [Use("(file does not parse)", path,
                     getattr(e, "lineno", None) or 0,
                     "not Python 3 (%s): convert it first (e.g. 2to3 -w), "
-                    "then run tf_upgrade_v2" % getattr(e, "msg", e))]
+                    "then run tf_upgrade_v2" % getattr(e, "msg", e))], False
   scanner = _FileScanner(path)
   scanner.visit(tree)
-  return scanner.uses, scanner.patterns
+  patterns = [p for p in scanner.patterns if not (
+      scanner.disables_eager and p.advice is _PLACEHOLDER_ADVICE)]
+  return scanner.uses, patterns, scanner.disables_eager
 
 
 def python_files(paths):
@@ -311,38 +318,39 @@ def report(paths, out=None):
   out = out or sys.stdout
   files = python_files(paths)
   resolver = Resolver()
-  table = {}  # symbol -> [status, advice, locations]
-  patterns = []
+  table = {}  # (symbol, status) -> [advice, locations]
   for path in files:
-    uses, found = scan_file(path)
-    patterns.extend(found)
+    uses, patterns, disables_eager = scan_file(path)
     for use in uses:
       symbol, status, advice = resolver.classify(use.name)
-      entry = table.setdefault(symbol, [status, advice, []])
-      entry[2].append("%s:%d" % (use.path, use.line))
-  for use in patterns:
-    entry = table.setdefault(use.name, [UNSUPPORTED, use.advice, []])
-    entry[2].append("%s:%d" % (use.path, use.line))
+      if disables_eager and symbol in _BROKEN:
+        status, advice = CORE, None
+      entry = table.setdefault((symbol, status), [advice, []])
+      entry[1].append("%s:%d" % (use.path, use.line))
+    for use in patterns:
+      entry = table.setdefault((use.name, UNSUPPORTED), [use.advice, []])
+      entry[1].append("%s:%d" % (use.path, use.line))
 
   groups = ((UNSUPPORTED, "unsupported (what to do)"),
             (COMPAT, "provided by compat (after compat.install() or "
                      "python -m compat.run)"),
             (CORE, "provided by core TF 2.x"))
-  width = max([len(s) for s in table] + [10])
+  width = max([len(symbol) for symbol, _ in table] + [10])
+  counts = {}
   for status, title in groups:
-    names = sorted(s for s, e in table.items() if e[0] == status)
+    names = sorted(symbol for symbol, st in table if st == status)
+    counts[status] = len(names)
     if not names:
       continue
     print("%s: %d" % (title, len(names)), file=out)
     for symbol in names:
-      _, advice, where = table[symbol]
+      advice, where = table[symbol, status]
       shown = ", ".join(where[:3]) + (
           " (+%d more)" % (len(where) - 3) if len(where) > 3 else "")
       print("  %-*s  %s" % (width, symbol, shown), file=out)
       if advice:
         print("  %-*s  -> %s" % (width, "", advice), file=out)
     print(file=out)
-  counts = {s: sum(e[0] == s for e in table.values()) for s, _ in groups}
   print("%d files, %d TensorFlow symbols: %d by compat, %d by core TF 2.x, "
         "%d unsupported" % (len(files), len(table), counts[COMPAT],
                             counts[CORE], counts[UNSUPPORTED]), file=out)

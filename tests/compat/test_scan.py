@@ -60,6 +60,13 @@ UNSUPPORTED = {
         """,
     "py2.py": "print 'hello'\n",
     "private.py": "from tensorflow.python.ops import rnn_cell_impl\n",
+    # runs as in TF 1.x: it turns eager execution off itself
+    "graph_mode.py": """\
+        import tensorflow.compat.v1 as tf
+        tf.disable_v2_behavior()
+        x = tf.placeholder(tf.float32, [None, 3])
+        sv = tf.train.Supervisor(logdir="/tmp/x")
+        """,
 }
 
 
@@ -124,7 +131,7 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
                                                            capsys):
   root = _tree(tmp_path, UNSUPPORTED)
   status, out = _scan(capsys, root / "train.py", root / "py2.py",
-                      root / "private.py")
+                      root / "private.py", root / "graph_mode.py")
   assert status == 1
   bad = _sections(out)["unsupported"]
   train = root / "train.py"
@@ -160,9 +167,13 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
       "tf.compat.v1.add_to_collection('my_vars', <a variable>)",
       "tf.compat.v1.add_to_collection('lr', <a variable>)",
       "tf.compat.v1.keras.backend.get_session", "(file does not parse)"}
-  # the same names inside a function, or a graph block, are fine
-  assert "tf.compat.v1.get_variable" in _sections(out)[
-      "provided by core TF 2.x"]
+  core = _sections(out)["provided by core TF 2.x"]
+  assert "tf.compat.v1.get_variable" in core
+  # graph_mode.py disables eager execution: its placeholder and Supervisor
+  # are fine (and listed apart from train.py's Supervisor)
+  assert core["tf.compat.v1.train.Supervisor"] == [
+      "%s:4" % (root / "graph_mode.py")]
+  assert bad["tf.compat.v1.placeholder (module level)"][0] == "%s:5" % train
 
 
 def test_coverage_comes_from_what_install_installs(tmp_path, capsys,
