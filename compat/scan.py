@@ -257,6 +257,19 @@ def python_files(paths):
   return files
 
 
+def _attribute_or_submodule(module, parts):
+  """``module.<parts[-1]>``, or the module ``tensorflow.<parts[1:]>`` that
+  ``from tensorflow.core.framework import variable_pb2`` imports."""
+  try:
+    return getattr(module, parts[-1])
+  except AttributeError:
+    try:
+      return importlib.import_module(".".join(["tensorflow"] + parts[1:]))
+    except ImportError:
+      pass
+    raise
+
+
 class Resolver(object):
   """Classifies canonical ``tf.…`` names against installed TensorFlow."""
 
@@ -284,7 +297,7 @@ class Resolver(object):
         break
       ours = self._is_ours(obj) and attr in vars(obj)
       try:
-        obj = getattr(obj, attr)
+        obj = _attribute_or_submodule(obj, parts[:i + 1])
       except Exception as e:  # pylint: disable=broad-except
         return name, UNSUPPORTED, self._advice(name, e)
       from_compat = from_compat or ours or (

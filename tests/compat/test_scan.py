@@ -33,6 +33,8 @@ SUPPORTED = {
           x = tf.placeholder(tf.float32, [None, 3])
           cell = tensorflow.contrib.rnn.GRUCell(3)
         """,
+    # a TF module that is no attribute of tf, only importable
+    "protos.py": "from tensorflow.core.protobuf import rewriter_config_pb2\n",
     "not_tf.py": "import numpy as np\nx = np.zeros(3).T\n"
                  "raise SystemExit('compat.scan must not import me')\n",
 }
@@ -121,9 +123,11 @@ def test_supported_tree_exits_0_and_resolves_every_alias(tmp_path, capsys):
   assert core["tf.compat.v1.nn.dynamic_rnn"] == ["%s:8" % model]
   assert core["tf.compat.v1.placeholder"] == ["%s:5" % v1style]  # alias
   assert core["tf.float32"] == ["%s:8" % model]
+  assert core["tf.core.protobuf.rewriter_config_pb2"] == [
+      "%s:1" % (root / "protos.py")]
   assert not any("np" in s or "numpy" in s for s in core)
   assert out.rstrip().endswith(
-      "3 files, 13 TensorFlow symbols: 7 by compat, 6 by core TF 2.x, "
+      "4 files, 14 TensorFlow symbols: 7 by compat, 7 by core TF 2.x, "
       "0 unsupported")
 
 
