@@ -81,6 +81,10 @@ _COLLECTION_ADVICE = (
     "back as a resource handle, not a variable; look each one up by name, "
     "{v.name: v for v in tf.compat.v1.global_variables()}[t.name] "
     "(README, compat section)")
+_COLLECTION_READ_ADVICE = (
+    "a collection that held a tf.Variable when the meta graph was "
+    "exported now holds a resource handle, not a variable: " +
+    _COLLECTION_ADVICE.split("; ", 1)[1])
 
 COMPAT, CORE, UNSUPPORTED = "compat", "core TF 2.x", "unsupported"
 
@@ -124,6 +128,8 @@ class _FileScanner(ast.NodeVisitor):
     self._graph_blocks = 0  # enclosing `with <graph>.as_default():`
     self._variables = set()  # names (v, self._lr) bound to tf Variables
     self.disables_eager = False  # calls disable_eager_execution() itself
+    self.imports_meta_graph = False
+    self.collection_reads = []  # Use of get_collection(<user key>)
 
   # -- imports ---------------------------------------------------------------
   def visit_Import(self, node):
@@ -208,10 +214,17 @@ class _FileScanner(ast.NodeVisitor):
         not self._graph_blocks):
       self.patterns.append(Use(name + " (module level)", self.path,
                                node.lineno, _PLACEHOLDER_ADVICE))
+    if name.endswith(".import_meta_graph"):
+      self.imports_meta_graph = True
+    key, value = (node.args + [None, None])[:2]
+    label = (str(key.value) if isinstance(key, ast.Constant)
+             else ast.unparse(key) if key is not None else "")
+    if (name.endswith((".get_collection", ".get_collection_ref")) and
+        "GraphKeys." not in label):
+      self.collection_reads.append(Use(
+          "(collections read after import_meta_graph)", self.path,
+          node.lineno, _COLLECTION_READ_ADVICE))
     if name.endswith((".add_to_collection", ".add_to_collections")):
-      key, value = (node.args + [None, None])[:2]
-      label = (str(key.value) if isinstance(key, ast.Constant)
-               else ast.unparse(key) if key is not None else "")
       # GraphKeys' variable collections round-trip; users' own do not.
       if "GraphKeys." not in label and value is not None and (
           self._is_variable(value) or _dotted(value) in self._variables):
@@ -237,6 +250,8 @@ def scan_file(path):
   scanner.visit(tree)
   patterns = [p for p in scanner.patterns if not (
       scanner.disables_eager and p.advice is _PLACEHOLDER_ADVICE)]
+  if scanner.imports_meta_graph:
+    patterns += scanner.collection_reads
   return scanner.uses, patterns, scanner.disables_eager
 
 

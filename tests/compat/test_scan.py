@@ -62,6 +62,20 @@ UNSUPPORTED = {
         """,
     "py2.py": "print 'hello'\n",
     "private.py": "from tensorflow.python.ops import rnn_cell_impl\n",
+    # PTB tutorial's export_ops/import_ops: the variable is not visible
+    "meta_graph.py": """\
+        import tensorflow as tf
+
+        def export_ops(ops):
+          for name, op in ops.items():
+            tf.compat.v1.add_to_collection(name, op)
+
+        def import_ops(path):
+          tf.compat.v1.train.import_meta_graph(path)
+          lr = tf.compat.v1.get_collection_ref("lr")[0]
+          step = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.GLOBAL_STEP)
+          return lr, tf.compat.v1.get_collection("cost")[0], step
+        """,
     # runs as in TF 1.x: it turns eager execution off itself
     "graph_mode.py": """\
         import tensorflow.compat.v1 as tf
@@ -135,7 +149,8 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
                                                            capsys):
   root = _tree(tmp_path, UNSUPPORTED)
   status, out = _scan(capsys, root / "train.py", root / "py2.py",
-                      root / "private.py", root / "graph_mode.py")
+                      root / "private.py", root / "graph_mode.py",
+                      root / "meta_graph.py")
   assert status == 1
   bad = _sections(out)["unsupported"]
   train = root / "train.py"
@@ -165,11 +180,16 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
   where, text = advice("(file does not parse)")
   assert where == "%s:1" % (root / "py2.py") and "2to3" in text
   assert "private modules" in advice("tf.python.ops.rnn_cell_impl")[1]
+  meta = root / "meta_graph.py"
+  where, text = advice("(collections read after import_meta_graph)")
+  assert where == "%s:9, %s:11" % (meta, meta)  # not GraphKeys' (line 10)
+  assert "resource handle" in text and "global_variables()" in text
   assert set(bad) == {"tf.python.ops.rnn_cell_impl",
       "tf.contrib.crf", "tf.flags.FLAGS", "tf.compat.v1.train.Supervisor",
       "tf.compat.v1.placeholder (module level)", "tf.estimator.Estimator",
       "tf.compat.v1.add_to_collection('my_vars', <a variable>)",
       "tf.compat.v1.add_to_collection('lr', <a variable>)",
+      "(collections read after import_meta_graph)",
       "tf.compat.v1.keras.backend.get_session", "(file does not parse)"}
   core = _sections(out)["provided by core TF 2.x"]
   assert "tf.compat.v1.get_variable" in core
