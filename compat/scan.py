@@ -14,10 +14,11 @@ list kept here. Each symbol is reported as
   * ``unsupported``: neither, or a pattern known to break on TF 2.x, with what
     to do about it.
 
-Three patterns are found from the code's shape rather than its names:
-placeholders created at module level (eager on TF 2.x), variables put into
-graph collections (they come back from ``import_meta_graph`` as raw resource
-handles), and files that do not parse.
+Some patterns are found from the code's shape rather than its names:
+placeholders created at module level (eager on TF 2.x; not flagged in a file
+that disables eager execution itself), variables put into graph collections
+and user collections read back after ``import_meta_graph`` (variables come
+back as raw resource handles), and files that do not parse.
 
 Exit status: 0 when nothing is unsupported, 1 otherwise, 2 on bad usage.
 """
