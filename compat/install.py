@@ -8,7 +8,8 @@ After it, these resolve to ``compat``:
     ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``,
   * ``tf.nn.rnn_cell`` on ``import tensorflow as tf`` (``tf_upgrade_v2``
     writes ``tf.nn.rnn_cell.LSTMStateTuple``); the rest of ``tf.nn`` is
-    untouched,
+    untouched; and ``tf.layers`` (TF 2.21's ``tf_upgrade_v2`` leaves
+    ``tf.layers.dense`` as it was), both the ``tf.compat.v1`` modules above,
   * with ``seeded_initializers=True`` (the default),
     ``tf.compat.v1.keras.initializers``, which ``tf_upgrade_v2`` emits for
     TF1 initialisers: TF's v1 initialisers, seeded by the graph as in TF 1.x
@@ -146,9 +147,11 @@ def install(seeded_initializers=True):
 
 
 def _install_upgrade_v2_names(seeded_initializers):
-  """``tf.nn.rnn_cell`` and (optionally) ``tf.compat.v1.keras.initializers``."""
-  v1_cells = tf.compat.v1.nn.rnn_cell  # ours, set just above
-  tf.nn.rnn_cell = v1_cells  # one attribute; nothing else in tf.nn changes
+  """``tf.nn.rnn_cell``, ``tf.layers`` and (optionally)
+  ``tf.compat.v1.keras.initializers``."""
+  tf.nn.rnn_cell = tf.compat.v1.nn.rnn_cell  # ours; nothing else in tf.nn
+  if not hasattr(tf, "layers") or _is_ours(tf.layers):
+    tf.layers = tf.compat.v1.layers  # ours too
   from compat import initializers  # pylint: disable=g-import-not-at-top
   attrs = {n: getattr(initializers, n) for n in initializers.__all__}
   for v1 in _v1_modules():

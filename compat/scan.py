@@ -45,10 +45,19 @@ _KERAS2 = ("a Keras 2 API absent from Keras 3: port it to Keras 3, or use "
 _PRIVATE = ("TensorFlow's private modules change from release to release: "
             "use the public name (compat has the TF1 RNN cells)")
 
-# Names that resolve on TF 2.x but do not work there.
+_V2_SUMMARY = (
+    "TF 2.x's summary op: without a tf.summary.create_file_writer(...)"
+    ".as_default() it writes nothing, and tf.compat.v1.summary.merge_all() "
+    "never sees it; TF1 code wants tf.compat.v1.summary.%s (TF 2.21's "
+    "tf_upgrade_v2 leaves tf.summary.%s as it was)")
+_SUMMARY_OPS = ("scalar", "histogram", "image", "audio", "text")
+
+# Names that resolve on TF 2.x but do not work there as TF1 code expects.
 _BROKEN = {
     "tf.compat.v1.train.Supervisor": _SUPERVISOR,
 }
+_BROKEN.update(("tf.summary." + op, _V2_SUMMARY % (op, op))
+               for op in _SUMMARY_OPS)
 # What to do about names that do not resolve, by longest dotted prefix.
 _MISSING = {
     "tf.train.Supervisor": _SUPERVISOR,
@@ -129,6 +138,7 @@ class _FileScanner(ast.NodeVisitor):
     self._graph_blocks = 0  # enclosing `with <graph>.as_default():`
     self._variables = set()  # names (v, self._lr) bound to tf Variables
     self.disables_eager = False  # calls disable_eager_execution() itself
+    self.writes_v2_summaries = False  # TF 2.x code: tf.summary is fine
     self.imports_meta_graph = False
     self.collection_reads = []  # Use of get_collection(<user key>)
 
@@ -211,6 +221,8 @@ class _FileScanner(ast.NodeVisitor):
     name = self._resolve(node.func) or ""
     if name.endswith((".disable_eager_execution", ".disable_v2_behavior")):
       self.disables_eager = True
+    if name == "tf.summary.create_file_writer":
+      self.writes_v2_summaries = True
     if (name.endswith(".placeholder") and not self._depth and
         not self._graph_blocks):
       self.patterns.append(Use(name + " (module level)", self.path,
@@ -236,9 +248,10 @@ class _FileScanner(ast.NodeVisitor):
 
 
 def scan_file(path):
-  """``(uses, patterns, disables_eager)`` of one file; a parse failure is a
-  pattern. A file that disables eager execution itself runs its module-level
-  placeholders and ``Supervisor`` as TF 1.x did."""
+  """``(uses, patterns, fine)`` of one file: ``fine`` are the ``_BROKEN``
+  names that work in this file (``Supervisor`` where the file disables eager
+  execution itself, ``tf.summary.*`` where it makes a TF 2.x summary
+  writer). A parse failure is a pattern."""
   try:
     with open(path, "rb") as f:
       tree = ast.parse(f.read(), filename=path)
@@ -246,14 +259,19 @@ def scan_file(path):
     return [], [Use("(file does not parse)", path,
                     getattr(e, "lineno", None) or 0,
                     "not Python 3 (%s): convert it first (e.g. 2to3 -w), "
-                    "then run tf_upgrade_v2" % getattr(e, "msg", e))], False
+                    "then run tf_upgrade_v2" % getattr(e, "msg", e))], ()
   scanner = _FileScanner(path)
   scanner.visit(tree)
   patterns = [p for p in scanner.patterns if not (
       scanner.disables_eager and p.advice is _PLACEHOLDER_ADVICE)]
   if scanner.imports_meta_graph:
     patterns += scanner.collection_reads
-  return scanner.uses, patterns, scanner.disables_eager
+  fine = set()
+  if scanner.disables_eager:
+    fine.add("tf.compat.v1.train.Supervisor")
+  if scanner.writes_v2_summaries:
+    fine.update("tf.summary." + op for op in _SUMMARY_OPS)
+  return scanner.uses, patterns, fine
 
 
 def python_files(paths):
@@ -349,10 +367,10 @@ def report(paths, out=None):
   resolver = Resolver()
   table = {}  # (symbol, status) -> [advice, locations]
   for path in files:
-    uses, patterns, disables_eager = scan_file(path)
+    uses, patterns, fine = scan_file(path)
     for use in uses:
       symbol, status, advice = resolver.classify(use.name)
-      if disables_eager and symbol in _BROKEN:
+      if symbol in fine:
         status, advice = CORE, None
       entry = table.setdefault((symbol, status), [advice, []])
       entry[1].append("%s:%d" % (use.path, use.line))

@@ -35,6 +35,14 @@ SUPPORTED = {
         """,
     # a TF module that is no attribute of tf, only importable
     "protos.py": "from tensorflow.core.protobuf import rewriter_config_pb2\n",
+    # TF 2.x code: its summaries have a writer
+    "tf2_summaries.py": """\
+        import tensorflow as tf
+        writer = tf.summary.create_file_writer("/tmp/logs")
+        tf.summary.scalar("loss", 1.0, step=1)
+        """,
+    # TF 2.21's tf_upgrade_v2 leaves tf.layers.dense as it was
+    "layers.py": "import tensorflow as tf\ntf.layers.dense(tf.ones([2, 2]), 3)\n",
     "not_tf.py": "import numpy as np\nx = np.zeros(3).T\n"
                  "raise SystemExit('compat.scan must not import me')\n",
 }
@@ -75,6 +83,12 @@ UNSUPPORTED = {
           lr = tf.compat.v1.get_collection_ref("lr")[0]
           step = tf.compat.v1.get_collection(tf.compat.v1.GraphKeys.GLOBAL_STEP)
           return lr, tf.compat.v1.get_collection("cost")[0], step
+        """,
+    # TF 2.21's tf_upgrade_v2 leaves tf.summary.scalar in TF1 code
+    "summaries.py": """\
+        import tensorflow as tf
+        tf.summary.scalar("loss", 1.0)
+        tf.compat.v1.summary.merge_all()
         """,
     # runs as in TF 1.x: it turns eager execution off itself
     "graph_mode.py": """\
@@ -124,6 +138,8 @@ def test_supported_tree_exits_0_and_resolves_every_alias(tmp_path, capsys):
   got = _sections(out)
   assert set(got) == {"provided by compat", "provided by core TF 2.x"}
   model, v1style = root / "model.py", root / "sub" / "v1style.py"
+  assert got["provided by compat"].pop("tf.layers.dense") == [
+      "%s:2" % (root / "layers.py")]
   assert got["provided by compat"] == {
       "tf.compat.v1.layers.dense": ["%s:9" % model],
       "tf.compat.v1.nn.rnn_cell.GRUCell": ["%s:6" % model],
@@ -140,8 +156,9 @@ def test_supported_tree_exits_0_and_resolves_every_alias(tmp_path, capsys):
   assert core["tf.core.protobuf.rewriter_config_pb2"] == [
       "%s:1" % (root / "protos.py")]
   assert not any("np" in s or "numpy" in s for s in core)
+  assert core["tf.summary.scalar"] == ["%s:3" % (root / "tf2_summaries.py")]
   assert out.rstrip().endswith(
-      "4 files, 14 TensorFlow symbols: 7 by compat, 7 by core TF 2.x, "
+      "6 files, 18 TensorFlow symbols: 8 by compat, 10 by core TF 2.x, "
       "0 unsupported")
 
 
@@ -150,7 +167,7 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
   root = _tree(tmp_path, UNSUPPORTED)
   status, out = _scan(capsys, root / "train.py", root / "py2.py",
                       root / "private.py", root / "graph_mode.py",
-                      root / "meta_graph.py")
+                      root / "meta_graph.py", root / "summaries.py")
   assert status == 1
   bad = _sections(out)["unsupported"]
   train = root / "train.py"
@@ -180,6 +197,9 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
   where, text = advice("(file does not parse)")
   assert where == "%s:1" % (root / "py2.py") and "2to3" in text
   assert "private modules" in advice("tf.python.ops.rnn_cell_impl")[1]
+  where, text = advice("tf.summary.scalar")
+  assert where == "%s:2" % (root / "summaries.py")
+  assert "tf.compat.v1.summary.scalar" in text
   meta = root / "meta_graph.py"
   where, text = advice("(collections read after import_meta_graph)")
   assert where == "%s:9, %s:11" % (meta, meta)  # not GraphKeys' (line 10)
@@ -189,7 +209,7 @@ def test_unsupported_names_and_patterns_exit_1_with_advice(tmp_path,
       "tf.compat.v1.placeholder (module level)", "tf.estimator.Estimator",
       "tf.compat.v1.add_to_collection('my_vars', <a variable>)",
       "tf.compat.v1.add_to_collection('lr', <a variable>)",
-      "(collections read after import_meta_graph)",
+      "(collections read after import_meta_graph)", "tf.summary.scalar",
       "tf.compat.v1.keras.backend.get_session", "(file does not parse)"}
   core = _sections(out)["provided by core TF 2.x"]
   assert "tf.compat.v1.get_variable" in core

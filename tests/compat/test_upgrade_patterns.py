@@ -1,6 +1,6 @@
 """What ``tf_upgrade_v2`` writes, after ``compat.install()``:
-``tf.nn.rnn_cell.*`` on plain ``tf`` (and nothing else in ``tf.nn``
-changed), graph-seeded ``tf.compat.v1.keras.initializers`` (TF 1.15's numbers
+``tf.nn.rnn_cell.*`` and ``tf.layers.*`` on plain ``tf`` (and nothing else in
+``tf.nn`` changed), graph-seeded ``tf.compat.v1.keras.initializers`` (TF 1.15's numbers
 for the same seeds), and the fix the README gives for variables in meta-graph
 collections. In-process; the converted scripts run in test_run.py."""
 
@@ -17,7 +17,7 @@ from tests.compat import helpers
 v1 = tf.compat.v1
 
 
-def test_tf_nn_rnn_cell_is_compat_and_the_rest_of_tf_nn_is_untouched():
+def test_tf_nn_rnn_cell_and_tf_layers_are_compat_the_rest_untouched():
   before = dict(vars(tf.nn))
   compat.install()
   after = dict(vars(tf.nn))
@@ -32,6 +32,8 @@ def test_tf_nn_rnn_cell_is_compat_and_the_rest_of_tf_nn_is_untouched():
           getattr(v, "__name__", "").endswith("rnn_cell")}
   assert ours == {"rnn_cell"}
   assert not hasattr(tf.nn, "dynamic_rnn")  # still TF 2.x's tf.nn
+  # TF 2.21's tf_upgrade_v2 leaves tf.layers.dense alone
+  assert tf.layers is v1.layers and tf.layers.dense is compat.dense
   # tf_upgrade_v2's spelling builds a graph
   with tf.Graph().as_default():
     x = tf.ones([2, 3])
