@@ -36,7 +36,8 @@ _MODULE_ALIASES = {"tensorflow": "tf"}
 _SUPERVISOR = (
     "its thread runs eagerly on TF 2.x and fails on global_step: run the "
     "script with `python -m compat.run --graph-mode` (no Keras in that "
-    "process), or use tf.compat.v1.train.MonitoredTrainingSession")
+    "process), or use tf.compat.v1.train.MonitoredTrainingSession inside "
+    "`with tf.Graph().as_default():`")
 _ESTIMATOR = ("Estimator is gone from TF 2.16+: write the input_fn/model_fn "
               "loop as a Session loop (compat) or a Keras model")
 _KERAS2 = ("a Keras 2 API absent from Keras 3: port it to Keras 3, or use "
