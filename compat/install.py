@@ -5,7 +5,15 @@ After it, these resolve to ``compat``:
     does ``import tensorflow.compat.v1 as tf``),
   * ``tf.compat.v1.layers.dense`` / ``Dense``,
   * ``tf.contrib.rnn``, ``tf.contrib.legacy_seq2seq``,
-    ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``.
+    ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``,
+  * ``tf.nn.rnn_cell`` on ``import tensorflow as tf`` (``tf_upgrade_v2``
+    writes ``tf.nn.rnn_cell.LSTMStateTuple``); the rest of ``tf.nn`` is
+    untouched; and ``tf.layers`` (TF 2.21's ``tf_upgrade_v2`` leaves
+    ``tf.layers.dense`` as it was), both the ``tf.compat.v1`` modules above,
+  * with ``seeded_initializers=True`` (the default),
+    ``tf.compat.v1.keras.initializers``, which ``tf_upgrade_v2`` emits for
+    TF1 initialisers: TF's v1 initialisers, seeded by the graph as in TF 1.x
+    (``compat/initializers.py``). ``tf.keras`` and ``keras`` are untouched.
 
 It touches nothing else: eager execution, the v2 API and Keras are left as
 they are, and calling it twice is the same as calling it once.
@@ -99,8 +107,12 @@ def _lazy_legacy_seq2seq():
     return None
 
 
-def install():
-  """Install the TF1 RNN API into ``tensorflow``. Idempotent."""
+def install(seeded_initializers=True):
+  """Install the TF1 RNN API into ``tensorflow``. Idempotent.
+
+  ``seeded_initializers=False`` leaves (or puts back) Keras 3's
+  ``tf.compat.v1.keras.initializers``, which ignore the graph seed.
+  """
   global _installed
   from compat import contrib_rnn, layers, rnn_cell, wrappers  # pylint: disable=g-import-not-at-top
 
@@ -126,8 +138,34 @@ def install():
   tf.contrib = contrib
   for v1 in _v1_modules():
     v1.contrib = contrib
+  _install_upgrade_v2_names(seeded_initializers)
   _installed = True
   return contrib
+
+
+# --- Names tf_upgrade_v2 writes (issue 18) -----------------------------------
+
+
+def _install_upgrade_v2_names(seeded_initializers):
+  """``tf.nn.rnn_cell``, ``tf.layers`` and (optionally)
+  ``tf.compat.v1.keras.initializers``."""
+  tf.nn.rnn_cell = tf.compat.v1.nn.rnn_cell  # ours; nothing else in tf.nn
+  if not hasattr(tf, "layers") or _is_ours(tf.layers):
+    tf.layers = tf.compat.v1.layers  # ours too
+  from compat import initializers  # pylint: disable=g-import-not-at-top
+  attrs = {n: getattr(initializers, n) for n in initializers.__all__}
+  for v1 in _v1_modules():
+    current = getattr(v1, "keras", None)
+    if not seeded_initializers:
+      if _is_ours(current):
+        v1.keras = vars(current)["__replaced__"]
+      continue
+    keras_v1 = _replace(v1, "keras", "tensorflow.compat.v1.keras",
+                        "tf.compat.v1.keras (tf1-rnn compat).", {})
+    _replace(keras_v1, "initializers",
+             "tensorflow.compat.v1.keras.initializers",
+             "TF 1.x Keras initialisers, graph-seeded (tf1-rnn compat).",
+             attrs)
 
 
 def is_installed():
