@@ -14,6 +14,9 @@ After it, these resolve to ``compat``:
     ``tf.compat.v1.keras.initializers``, which ``tf_upgrade_v2`` emits for
     TF1 initialisers: TF's v1 initialisers, seeded by the graph as in TF 1.x
     (``compat/initializers.py``). ``tf.keras`` and ``keras`` are untouched.
+  * ``tf.contrib.seq2seq`` (``compat.seq2seq``), also as
+    ``from tensorflow.contrib import seq2seq`` and
+    ``import tensorflow.contrib.seq2seq``.
 
 It touches nothing else: eager execution, the v2 API and Keras are left as
 they are, and calling it twice is the same as calling it once.
@@ -107,6 +110,13 @@ def _lazy_legacy_seq2seq():
     return None
 
 
+def _lazy_contrib_seq2seq():
+  try:
+    return importlib.import_module("compat.seq2seq")
+  except ImportError:
+    return None
+
+
 def install(seeded_initializers=True):
   """Install the TF1 RNN API into ``tensorflow``. Idempotent.
 
@@ -134,6 +144,12 @@ def install(seeded_initializers=True):
   if seq2seq is not None:
     sys.modules["tensorflow.contrib.legacy_seq2seq"] = seq2seq
     contrib.legacy_seq2seq = seq2seq
+  # -- compat.seq2seq as tf.contrib.seq2seq (issue 12) --
+  contrib_seq2seq = _lazy_contrib_seq2seq()
+  if contrib_seq2seq is not None:
+    sys.modules["tensorflow.contrib.seq2seq"] = contrib_seq2seq
+    contrib.seq2seq = contrib_seq2seq
+  # -- end compat.seq2seq --
   contrib.__path__ = []  # a package, so "import tensorflow.contrib.rnn" works
   tf.contrib = contrib
   for v1 in _v1_modules():
