@@ -41,7 +41,7 @@ def batch(model):
   shape = (BATCH,) if model == "skipgram" else (BATCH, 2 * WINDOW)
   x = rng.randint(0, 6, size=shape).astype(np.int32)
   y = rng.randint(0, 10, size=(BATCH, 1)).astype(np.int32)
-  sampled, true_exp, sampled_exp = keras_model.sample_candidates(
+  sampled, true_exp, sampled_exp = model_lib.sample_candidates(
       y, SAMPLED, VOCAB, seed=3)
   sampled, true_exp, sampled_exp = (
       sampled.numpy(), true_exp.numpy(), sampled_exp.numpy())

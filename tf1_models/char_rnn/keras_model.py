@@ -25,7 +25,7 @@ also takes and returns the recurrent states, for generation.
 import keras
 import numpy as np
 
-from tf1_models import sampling
+from tf1_models.pick import pick_numpy
 
 
 def recurrent_layer(model, units, name):
@@ -103,7 +103,7 @@ class KerasCharRNN(object):
       out = self.step_model([np.array([[token]], np.int32)] + states)
       states = [np.asarray(s) for s in out[1:]]
       logits = np.asarray(out[0])[0, -1, :self.vocab_size]  # no "unknown"
-      token = sampling.pick_numpy(logits, temperature, top_k, rng)
+      token = pick_numpy(logits, temperature, top_k, rng)
       ids.append(token)
       if token == end_id:
         break

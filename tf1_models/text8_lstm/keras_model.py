@@ -30,7 +30,7 @@ mean softmax cross-entropy              ``SparseCategoricalCrossentropy(
 import keras
 import numpy as np
 
-from tf1_models import sampling
+from tf1_models.pick import pick_numpy
 from tf1_models.text8_lstm import data as data_lib
 
 
@@ -137,7 +137,7 @@ class KerasText8LSTM(object):
                                      training=False))[0, -1]
       prev = cur
       if k >= len(prime_ids) - 1:
-        token = sampling.pick_numpy(logits, temperature, top_k, rng)
+        token = pick_numpy(logits, temperature, top_k, rng)
         ids.append(token)
         history.append(token)
     return ids
