@@ -60,7 +60,9 @@ def value_and_grad(loss_fn, variables):
       with keras.StatelessScope(state_mapping=list(zip(variables, values))):
         return loss_fn()
 
-    return jax.value_and_grad(of_values)([v.value for v in variables])
+    # One compiled function: eagerly, every scan inside would compile alone.
+    return jax.jit(jax.value_and_grad(of_values))(
+        [v.value for v in variables])
   if backend == "torch":
     import torch  # pylint: disable=import-outside-toplevel
     loss = loss_fn()

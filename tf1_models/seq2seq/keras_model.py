@@ -182,7 +182,7 @@ class KerasSeq2Seq(keras.Model):
     """Greedy decoding: argmax ids ``[B, length]`` fed back, from GO."""
     go = np.full((np.shape(encoder_ids)[0], length), GO_ID, np.int32)
     logits = self((encoder_ids, go), feed_previous=True)
-    return np.argmax(np.asarray(logits), axis=2)
+    return np.argmax(ops.convert_to_numpy(logits), axis=2)
 
 
 def sequence_loss(logits, targets, weights, per_step_loss=None):

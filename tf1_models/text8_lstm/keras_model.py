@@ -29,6 +29,7 @@ mean softmax cross-entropy              ``SparseCategoricalCrossentropy(
 
 import keras
 import numpy as np
+from keras import ops
 
 from tf1_models.pick import pick_numpy
 from tf1_models.text8_lstm import data as data_lib
@@ -115,7 +116,7 @@ class KerasText8LSTM(object):
       inputs, labels = data_lib.valid_pairs(valid_ids)
     scorer = self.with_batch_size(1)
     scorer.lstm.reset_state()
-    logits = np.asarray(scorer.model(scorer.model_inputs(inputs[None]),
+    logits = ops.convert_to_numpy(scorer.model(scorer.model_inputs(inputs[None]),
                                      training=False))[0].astype(np.float64)
     logits -= logits.max(-1, keepdims=True)
     p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
@@ -133,7 +134,7 @@ class KerasText8LSTM(object):
     for k in range(len(prime_ids) - 1 + length):
       cur = history[k]
       x = data_lib.bigram_ids(prev, cur) if self.variant == "bigram" else cur
-      logits = np.asarray(step.model(step.model_inputs([[x]]),
+      logits = ops.convert_to_numpy(step.model(step.model_inputs([[x]]),
                                      training=False))[0, -1]
       prev = cur
       if k >= len(prime_ids) - 1:
