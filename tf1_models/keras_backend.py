@@ -6,7 +6,9 @@ any model code). ``value_and_grad`` differentiates a loss through the
 backend's own autodiff (``tf.GradientTape``, ``jax.value_and_grad`` over
 the variables' values, ``torch.autograd.grad``) and returns dense gradients,
 rows of a repeated id summed (as TF1's optimizers sum an ``IndexedSlices``
-before using it), ready for ``optimizer.apply_gradients``.
+before using it), ready for ``optimizer.apply_gradients``. On JAX and
+PyTorch the loss runs in a ``keras.StatelessScope``: assignments to
+variables inside it (a stateful layer's carried state) are dropped.
 
 Nothing here imports TensorFlow unless TensorFlow is the backend.
 """
@@ -65,7 +67,10 @@ def value_and_grad(loss_fn, variables):
         [v.value for v in variables])
   if backend == "torch":
     import torch  # pylint: disable=import-outside-toplevel
-    loss = loss_fn()
+    # Stateless as on JAX: an in-place state assignment (a stateful RNN)
+    # would invalidate the tensors autograd saved.
+    with keras.StatelessScope():
+      loss = loss_fn()
     grads = torch.autograd.grad(loss, [v.value for v in variables])
     return loss.detach(), list(grads)
   raise UserError("backend %r has no gradient helper; use one of %s"

@@ -31,6 +31,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from tf1_models import keras_backend
 from tf1_models.pick import pick_numpy
 from tf1_models.text8_lstm import data as data_lib
 
@@ -84,6 +85,26 @@ class KerasText8LSTM(object):
     self.model.compile(
         optimizer=keras.optimizers.SGD(schedule, global_clipnorm=clip_norm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+  def train_on_batch(self, x, y):
+    """One SGD step carrying the LSTM state, on every backend; returns the
+    loss. TensorFlow: ``model.train_on_batch``. Keras 3's JAX trainer
+    compiles the step with the stateful layer's states as constants (they
+    are not among the variables it threads through), so every step would
+    start from the states of its first trace and carry nothing: on JAX and
+    PyTorch the step is ``keras_backend.value_and_grad`` (stateless) plus
+    the compiled optimizer, and an eager forward pass on the same batch
+    with the same pre-update weights carries the state, as TF1's
+    ``saved_output``/``saved_state``. (With dropout that pass draws its own
+    masks.)"""
+    if keras.backend.backend() == "tensorflow":
+      return float(self.model.train_on_batch(x, y))
+    variables = self.model.trainable_variables
+    loss, grads = keras_backend.value_and_grad(
+        lambda: self.model.loss(y, self.model(x, training=True)), variables)
+    self.model(x, training=True)  # assigns the carried states
+    self.model.optimizer.apply_gradients(zip(grads, variables))
+    return float(loss)
 
   def model_inputs(self, ids):
     """Model input for ``[batch, time]`` ids (bigram ids or characters)."""
