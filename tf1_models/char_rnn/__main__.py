@@ -3,16 +3,22 @@
   python -m tf1_models.char_rnn --model=lstm            # train (resumes), then sample
   python -m tf1_models.char_rnn --mode=sample --acrostic=春夏秋冬
   python -m tf1_models.char_rnn --config=shakespeare    # plain text, validation loss
+  python -m tf1_models.char_rnn --mode=export_keras --keras_file=m.weights.h5
+  python -m tf1_models.char_rnn --mode=keras_sample --keras_file=m.weights.h5 --backend=jax
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
 
+import sys
+
 from absl import app, flags
 
 from tf1_models import cli
-from tf1_models.char_rnn import config as config_lib
-from tf1_models.char_rnn import runner
-from tf1_models.errors import run_main
+
+cli.preselect_backend(sys.argv)  # before anything imports keras
+# pylint: disable=wrong-import-position
+from tf1_models.char_rnn import config as config_lib  # noqa: E402
+from tf1_models.errors import run_main  # noqa: E402
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
@@ -20,13 +26,18 @@ _D = config_lib.Config()
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/char_rnn/config.py.")
 flags.DEFINE_enum("mode", "train",
-                  ["train", "sample", "export_keras", "import_keras"],
+                  ["train", "sample", "export_keras", "import_keras",
+                   "keras_sample"],
                   "train: train or resume, then print a sample. sample: only "
                   "sample from --checkpoint_dir. export_keras: write the "
                   "checkpoint as Keras weights (--keras_file). import_keras: "
-                  "write --keras_file as a TF1 checkpoint in --checkpoint_dir.")
+                  "write --keras_file as a TF1 checkpoint in --checkpoint_dir. "
+                  "keras_sample: sample from --keras_file with the Keras "
+                  "model on --backend (needs no TensorFlow).")
 flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
-                    "Keras weights file for export_keras/import_keras.")
+                    "Keras weights file for export_keras/import_keras/"
+                    "keras_sample.")
+cli.define_backend_flag()
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")
 flags.DEFINE_integer("rnn_size", _D.rnn_size, "Units per layer.")
 flags.DEFINE_integer("num_layers", _D.num_layers, "Stacked layers.")
@@ -62,6 +73,13 @@ flags.DEFINE_string("acrostic", _D.acrostic,
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "keras_sample":
+    from tf1_models.char_rnn import keras_sample  # pylint: disable=import-outside-toplevel
+    print(keras_sample.sample(FLAGS.keras_file, config.prime, config.length,
+                              config.temperature, config.top_k, config.seed))
+    return 0
+  # The TF1 graph's modes (TensorFlow needed from here on).
+  from tf1_models.char_rnn import runner  # pylint: disable=import-outside-toplevel
   if FLAGS.mode == "export_keras":
     runner.export_keras(config, FLAGS.keras_file)
     return 0
