@@ -16,6 +16,8 @@ setup(
     package_data={"tf1_models": ["data/*.txt", "data/*.md"]},
     python_requires=">=3.9",
     install_requires=["tensorflow>=2.16", "numpy", "absl-py"],
-    extras_require={"test": ["pytest"]},
+    extras_require={"test": ["pytest"],
+                    # Keras 3 on JAX (the parity suite runs it by default).
+                    "jax": ["jax"]},
     license="Apache-2.0",
 )
