@@ -18,6 +18,8 @@ setup(
     install_requires=["tensorflow>=2.16", "numpy", "absl-py"],
     extras_require={
         "test": ["pytest"],
+        # Keras 3 on JAX (the parity suite runs it by default).
+        "jax": ["jax"],
         # --mode=export --export_format=onnx, and its test
         "onnx": ["onnx", "onnxruntime", "tf2onnx"],
     },

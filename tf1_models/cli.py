@@ -8,6 +8,7 @@ absl flags into a model's config dataclass.
 import dataclasses
 import logging
 import os
+import sys
 
 # 3 also hides the CUDA-probe error the GPU wheel prints on CPU-only hosts;
 # set TF_CPP_MIN_LOG_LEVEL yourself to see C++ logs again.
@@ -26,8 +27,44 @@ class _DropDeprecations(logging.Filter):
                 "Object was never used" in msg)
 
 
+def preselect_backend(argv):
+  """Act on ``--backend`` (``--backend=X`` or ``--backend X``) before any
+  model module imports keras: Keras reads ``KERAS_BACKEND`` once, at its
+  first import, and a ``__main__`` imports its runner before absl parses
+  flags. Call it above those imports; the flag itself is defined with
+  ``define_backend_flag`` (for --help), and a bad value is a one-line
+  error."""
+  from tf1_models import errors, keras_backend  # pylint: disable=g-import-not-at-top
+  args = list(argv[1:])
+  for i, arg in enumerate(args):
+    if arg.startswith("--backend="):
+      value = arg.split("=", 1)[1]
+    elif arg == "--backend" and i + 1 < len(args):
+      value = args[i + 1]
+    else:
+      continue
+    try:
+      keras_backend.select(value)
+    except errors.UserError as e:
+      sys.stderr.write("error: %s\n" % e)
+      sys.exit(e.exit_code)
+
+
+def define_backend_flag():
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  from tf1_models import keras_backend  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_enum(
+      "backend", os.environ.get("KERAS_BACKEND", "tensorflow"),
+      list(keras_backend.BACKENDS),
+      "Keras 3 backend for the Keras model (default: $KERAS_BACKEND, else "
+      "tensorflow). The TF1 graph always runs on TensorFlow.")
+
+
 def quiet_tensorflow():
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  try:
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  except ImportError:  # a Keras-only install (JAX or PyTorch backend)
+    return
   from absl import logging as absl_logging  # pylint: disable=g-import-not-at-top
   absl_logging.set_verbosity(absl_logging.WARNING)
   tf.get_logger().addFilter(_DropDeprecations())

@@ -17,6 +17,8 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from tf1_models.pick import pick_numpy  # noqa: F401 (re-export)
+
 v1 = tf.compat.v1
 
 SAMPLE_OP_SEED = 1234
@@ -74,20 +76,6 @@ def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None):
     draw = tf.random.stateless_categorical(scaled, 1, seed=stateless)
   sampled = tf.cast(draw[:, 0], tf.int32)
   return tf.where(temperature <= 0, greedy, sampled)
-
-
-def pick_numpy(logits, temperature, top_k, rng):
-  """``pick`` for one row of logits in NumPy (eager/Keras generation)."""
-  logits = np.asarray(logits, np.float64)
-  if temperature <= 0:
-    return int(np.argmax(logits))
-  scaled = logits / temperature
-  if 0 < top_k < scaled.size:
-    kth = np.sort(scaled)[-top_k]
-    scaled = np.where(scaled < kth, -np.inf, scaled)
-  p = np.exp(scaled - scaled.max())
-  p /= p.sum()
-  return int(rng.choice(p.size, p=p))
 
 
 @dataclasses.dataclass

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tf1_models import keras_backend
 from tf1_models.char_rnn import convert, keras_model, model as model_lib
 
 v1 = tf.compat.v1
@@ -56,6 +57,10 @@ def tf1_run(model, layers, weights=None, seed=1, tie=False):
 
 
 def keras_run(model, layers, layer_weights=None):
+  """``tf1_run`` for Keras, on the current Keras backend (gradients by the
+  backend's own autodiff, dense: see ``keras_backend``; Keras 3's Adam on
+  an ``IndexedSlices`` would square each occurrence of a repeated token
+  separately, where TF1 sums them first)."""
   x, y = batch()
   keras.utils.set_random_seed(3)
   net = keras_model.KerasCharRNN(model, VOCAB, HIDDEN, layers)
@@ -64,20 +69,13 @@ def keras_run(model, layers, layer_weights=None):
   w0 = convert.get_keras_weights(net)
   loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
   opt = keras.optimizers.Adam(LR, epsilon=1e-8)
-  with tf.GradientTape() as tape:
-    logits = net.model(x)
-    loss = loss_fn(y, logits)
+  logits = keras.ops.convert_to_numpy(net.model(x))
   variables = net.model.trainable_variables
-  grads = tape.gradient(loss, variables)
-  # Densify: the embedding's gradient is IndexedSlices, and Keras 3's Adam
-  # squares IndexedSlices values per occurrence before duplicates are summed
-  # (sum g_i^2 instead of TF1's (sum g_i)^2), so a token seen twice in a
-  # batch would get another second moment. Dense gradients match TF1.
-  grads = [tf.convert_to_tensor(g) for g in grads]
-  grad_by_layer = _by_layer(net, variables, grads)
-  opt.apply_gradients(zip(grads, variables))
-  return dict(weights=w0, logits=np.asarray(logits), loss=float(loss),
-              grads=grad_by_layer, after=convert.get_keras_weights(net))
+  loss, grads = keras_backend.train_step(
+      opt, lambda: loss_fn(y, net.model(x)), variables)
+  return dict(weights=w0, logits=logits, loss=float(loss),
+              grads=_by_layer(net, variables, grads),
+              after=convert.get_keras_weights(net))
 
 
 def _by_layer(net, variables, values):
@@ -85,8 +83,8 @@ def _by_layer(net, variables, values):
   for layer in ["embedding", "softmax"] + ["rnn_%d" % k for k in
                                            range(net.num_layers)]:
     ids = [id(w) for w in net.model.get_layer(layer).trainable_weights]
-    out[layer] = [np.asarray(values[[id(v) for v in variables].index(i)])
-                  for i in ids]
+    out[layer] = [keras.ops.convert_to_numpy(
+        values[[id(v) for v in variables].index(i)]) for i in ids]
   return out
 
 
@@ -112,11 +110,9 @@ def assert_layers_close(a, b, atol):
 CASES = [(m, n) for m in ("rnn", "gru", "lstm") for n in (1, 2, 3)]
 
 
-@pytest.mark.parametrize("model,layers", CASES)
-def test_tf1_to_keras(model, layers):
-  t = tf1_run(model, layers)
-  converted = convert.tf1_to_keras(t["weights"], model, layers)
-  k = keras_run(model, layers, converted)
+def assert_keras_matches_tf1(k, t, model, layers):
+  """Logits, loss, gradients (through the converter's linear part) and
+  weights after one Adam step."""
   np.testing.assert_allclose(k["logits"], t["logits"], rtol=1e-5, atol=1e-5)
   assert abs(k["loss"] - t["loss"]) <= 1e-5 * max(1.0, abs(t["loss"]))
   zeros = {n: np.zeros_like(v) for n, v in t["grads"].items()}
@@ -125,6 +121,14 @@ def test_tf1_to_keras(model, layers):
   assert_layers_close(k["grads"], tf1_grads, atol=1e-5)
   assert_layers_close(k["after"], convert.tf1_to_keras(t["after"], model,
                                                        layers), atol=1e-5)
+
+
+@pytest.mark.parametrize("model,layers", CASES)
+def test_tf1_to_keras(model, layers):
+  t = tf1_run(model, layers)
+  converted = convert.tf1_to_keras(t["weights"], model, layers)
+  k = keras_run(model, layers, converted)
+  assert_keras_matches_tf1(k, t, model, layers)
 
 
 @pytest.mark.parametrize("model,layers", [("rnn", 2), ("gru", 1),
@@ -138,22 +142,32 @@ def test_keras_to_tf1(model, layers):
   assert_layers_close(back, k["weights"], atol=1e-6)
 
 
-@pytest.mark.parametrize("model", ["rnn", "gru", "lstm"])
-def test_greedy_text_identical(model):
-  layers = 2
-  t = tf1_run(model, layers, seed=5)
-  net = keras_model.KerasCharRNN(model, VOCAB, HIDDEN, layers)
-  convert.set_keras_weights(net, convert.tf1_to_keras(t["weights"], model,
-                                                      layers))
-  prime = [1, 4, 2]
+PRIME = [1, 4, 2]
+
+
+def tf1_greedy(model, layers, weights, length=40):
   with tf.Graph().as_default() as g:
     gen = model_lib.build_generator(model, VOCAB, HIDDEN, layers)
     with v1.Session(graph=g) as sess:
       sess.run(v1.global_variables_initializer())
-      convert.assign_tf1(sess, t["weights"])
-      tf1_ids = sess.run(gen.ids, gen.feed(prime, 40, temperature=0.0))
-  keras_ids = net.generate(prime, 40, temperature=0.0)
-  assert list(tf1_ids) == keras_ids
+      convert.assign_tf1(sess, weights)
+      return [int(i) for i in sess.run(gen.ids, gen.feed(
+          PRIME, length, temperature=0.0))]
+
+
+def keras_greedy(model, layers, weights, length=40):
+  net = keras_model.KerasCharRNN(model, VOCAB, HIDDEN, layers)
+  convert.set_keras_weights(net, convert.tf1_to_keras(weights, model,
+                                                      layers))
+  return net.generate(PRIME, length, temperature=0.0)
+
+
+@pytest.mark.parametrize("model", ["rnn", "gru", "lstm"])
+def test_greedy_text_identical(model):
+  layers = 2
+  weights = tf1_run(model, layers, seed=5)["weights"]
+  keras_ids = keras_greedy(model, layers, weights)
+  assert tf1_greedy(model, layers, weights) == keras_ids
   assert len(set(keras_ids)) > 1  # not a degenerate constant sequence
 
 

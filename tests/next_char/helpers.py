@@ -4,6 +4,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
+from tf1_models import keras_backend
 from tf1_models.next_char import convert, keras_model, model as model_lib
 
 v1 = tf.compat.v1
@@ -71,21 +72,19 @@ def keras_run(cell, bidirectional, data, layer_weights=None, full_x=None):
   x, lengths, y = data
   net = keras_net(cell, bidirectional, layer_weights)
   w0 = convert.get_keras_weights(net)
-  probs_full = None if full_x is None else np.asarray(net.model(full_x))
+  probs_full = None if full_x is None else keras.ops.convert_to_numpy(
+      net.model(full_x))
   loss_fn = keras.losses.SparseCategoricalCrossentropy()
   opt = keras.optimizers.Adam(LR)  # Keras's "adam": epsilon 1e-7
   variables = net.masked_model.trainable_variables
-  with tf.GradientTape() as tape:
-    probs = net.masked_model([x, lengths])
-    loss = loss_fn(y, probs)
-  grads = tape.gradient(loss, variables)
-  # Densify: the embedding's gradient is IndexedSlices, and Keras 3's Adam
-  # squares IndexedSlices values per occurrence before duplicates are summed
-  # (sum g_i^2 instead of TF1's (sum g_i)^2), so a character seen twice in a
-  # batch would get another second moment. Dense gradients match TF1.
-  grads = [tf.convert_to_tensor(g) for g in grads]
-  opt.apply_gradients(zip(grads, variables))
-  return dict(net=net, weights=w0, probs=np.asarray(probs), loss=float(loss),
+  probs = keras.ops.convert_to_numpy(net.masked_model([x, lengths]))
+  # Dense gradients (keras_backend): Keras 3's Adam squares IndexedSlices
+  # values per occurrence before duplicates are summed (sum g_i^2 instead
+  # of TF1's (sum g_i)^2), so a character seen twice in a batch would get
+  # another second moment. Dense gradients match TF1.
+  loss, grads = keras_backend.train_step(
+      opt, lambda: loss_fn(y, net.masked_model([x, lengths])), variables)
+  return dict(net=net, weights=w0, probs=probs, loss=float(loss),
               probs_full=probs_full,
               grads=_by_layer(net, variables, grads),
               after=convert.get_keras_weights(net))
@@ -93,6 +92,6 @@ def keras_run(cell, bidirectional, data, layer_weights=None, full_x=None):
 
 def _by_layer(net, variables, values):
   index = {id(v): i for i, v in enumerate(variables)}
-  return {name: [np.asarray(values[index[id(w)]])
+  return {name: [keras.ops.convert_to_numpy(values[index[id(w)]])
                  for w in layer.trainable_weights]
           for name, layer in net.layers().items()}

@@ -41,6 +41,11 @@ def test_tf1_to_keras(cell, bidirectional):
   k = h.keras_run(cell, bidirectional, data,
                   convert.tf1_to_keras(t["weights"], cell, bidirectional),
                   full_x=full_x)
+  assert_keras_matches_tf1(k, t, cell, bidirectional)
+
+
+def assert_keras_matches_tf1(k, t, cell, bidirectional):
+  """Masked and full-window probabilities, loss, gradients, one Adam step."""
   np.testing.assert_allclose(k["probs"], t["probs"], rtol=1e-5, atol=1e-5)
   np.testing.assert_allclose(k["probs_full"], t["probs_full"],
                              rtol=1e-5, atol=1e-5)
@@ -80,23 +85,37 @@ def test_keras_to_tf1(cell, bidirectional):
 def test_greedy_text_identical(cell, bidirectional):
   """The prime (3 ids) is shorter than the window (8) and the 30 generated
   ids slide it: masked, full and sliding windows all agree."""
+  keras_weights = greedy_weights(cell, bidirectional)
+  keras_ids = keras_greedy(cell, bidirectional, keras_weights)
+  assert tf1_greedy(cell, bidirectional, keras_weights) == keras_ids
+  assert len(set(keras_ids)) > 1  # not a degenerate constant sequence
+
+
+PRIME = [1, 4, 2]
+
+
+def greedy_weights(cell, bidirectional):
+  """Keras's initialisers give constant greedy text on a model this small;
+  wide random weights give a sequence that can tell two models apart."""
   net = h.keras_net(cell, bidirectional)
-  # Keras's initialisers give constant greedy text on a model this small;
-  # wide random weights give a sequence that can tell two models apart.
   rng = np.random.RandomState(1)
-  keras_weights = {name: [rng.normal(0, 2.0, a.shape).astype(np.float32)
-                          for a in arrays] for name, arrays in
-                   convert.get_keras_weights(net).items()}
-  convert.set_keras_weights(net, keras_weights)
+  return {name: [rng.normal(0, 2.0, a.shape).astype(np.float32)
+                 for a in arrays] for name, arrays in
+          convert.get_keras_weights(net).items()}
+
+
+def keras_greedy(cell, bidirectional, keras_weights, length=30):
+  net = h.keras_net(cell, bidirectional, keras_weights)
+  return [int(i) for i in net.generate(PRIME, length, temperature=0.0)]
+
+
+def tf1_greedy(cell, bidirectional, keras_weights, length=30):
   weights = convert.keras_to_tf1(keras_weights, cell, bidirectional)
-  prime = [1, 4, 2]
   with tf.Graph().as_default() as g:
     gen, _ = model_lib.build_generator(h.VOCAB, cell, bidirectional, h.EMB,
                                        h.HIDDEN, h.TIME)
     with v1.Session(graph=g) as sess:
       sess.run(v1.global_variables_initializer())
       convert.assign_tf1(sess, weights)
-      tf1_ids = sess.run(gen.ids, gen.feed(prime, 30, temperature=0.0))
-  keras_ids = net.generate(prime, 30, temperature=0.0)
-  assert list(tf1_ids) == keras_ids
-  assert len(set(keras_ids)) > 1  # not a degenerate constant sequence
+      return [int(i) for i in sess.run(gen.ids, gen.feed(
+          PRIME, length, temperature=0.0))]

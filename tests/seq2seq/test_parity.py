@@ -222,3 +222,58 @@ def test_gradients_and_one_clipped_sgd_step(name, layers, lstm):
     err, size = np.linalg.norm(k_step - step), np.linalg.norm(step)
     ulps = np.linalg.norm(np.spacing(np.abs(after[name])))
     assert err <= 1e-3 * size + 2 * ulps, (name, err, size, ulps)
+
+
+# -- the same checks on another Keras backend (tests/backend_cases.py) -------
+
+def tf1_backend_reference(layers, lstm):
+  """``(inputs, expected)``: TF1 weights, and TF1's teacher-forced logits
+  and loss, greedy (``feed_previous``) logits, and the sampled-softmax
+  model's loss (given ``SAMPLED``) and projected logits."""
+  weights, loss, logits = tf1_run(layers, lstm, seed=7)
+  _, _, greedy_logits = tf1_run(layers, lstm, forward_only=True,
+                                weights=weights)
+  sampled_weights, sampled_loss, sampled_logits = tf1_run(layers, lstm,
+                                                          sampled=True)
+  return (dict(weights=weights, sampled_weights=sampled_weights),
+          dict(loss=loss, logits=logits, greedy_logits=greedy_logits,
+               sampled_loss=sampled_loss, sampled_logits=sampled_logits))
+
+
+def keras_backend_run(layers, lstm, inputs):
+  """The Keras side of ``tf1_backend_reference`` on the current backend."""
+  to_numpy = keras.ops.convert_to_numpy
+  enc, dec, targets, target_weights = keras_inputs()
+  net = keras_net(layers, lstm, False, inputs["weights"])
+  logits = to_numpy(net((enc, dec)))
+  out = dict(logits=logits, loss=float(keras_model.sequence_loss(
+      logits, targets, target_weights)))
+  out["greedy_logits"] = to_numpy(net((enc, dec), feed_previous=True))
+  out["greedy"] = net.greedy(enc, BUCKET[1])
+  w = inputs["sampled_weights"]
+  net = keras_net(layers, lstm, True, w)
+  out["sampled_logits"] = to_numpy(net((enc, dec)))
+  values = (SAMPLED, np.repeat(TRUE_EXPECTED, BUCKET[1], axis=0),
+            SAMPLED_EXPECTED)
+  out["sampled_loss"] = float(keras_model.sequence_loss(
+      net.decoder_outputs(enc, dec), targets, target_weights,
+      per_step_loss=lambda labels, x: keras_model.sampled_softmax_loss(
+          w["proj_w"], w["proj_b"], labels, x, values)))
+  return out
+
+
+def assert_backend_run_matches(got, want):
+  for key in ("logits", "greedy_logits", "sampled_logits"):
+    np.testing.assert_allclose(got[key], want[key], atol=1e-5, rtol=0,
+                               err_msg=key)
+  for key in ("loss", "sampled_loss"):
+    assert abs(got[key] - want[key]) <= 1e-5, (key, got[key], want[key])
+  np.testing.assert_array_equal(got["greedy"],
+                                np.argmax(want["greedy_logits"], 2))
+  assert len(set(got["greedy"].ravel().tolist())) > 1
+
+
+def test_backend_run_on_tensorflow():
+  """The functions above, in-process (the TensorFlow backend)."""
+  inputs, want = tf1_backend_reference(1, False)
+  assert_backend_run_matches(keras_backend_run(1, False, inputs), want)

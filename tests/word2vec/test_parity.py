@@ -41,7 +41,7 @@ def batch(model):
   shape = (BATCH,) if model == "skipgram" else (BATCH, 2 * WINDOW)
   x = rng.randint(0, 6, size=shape).astype(np.int32)
   y = rng.randint(0, 10, size=(BATCH, 1)).astype(np.int32)
-  sampled, true_exp, sampled_exp = keras_model.sample_candidates(
+  sampled, true_exp, sampled_exp = model_lib.sample_candidates(
       y, SAMPLED, VOCAB, seed=3)
   sampled, true_exp, sampled_exp = (
       sampled.numpy(), true_exp.numpy(), sampled_exp.numpy())
@@ -81,8 +81,10 @@ def tf1_run(model, combiner, weights=None, seed=1):
               grads=dict(zip(names, gr)), after=dict(zip(names, w1)))
 
 
-def keras_run(model, combiner, layer_weights=None):
-  x, y, sampled_values = batch(model)
+def keras_run(model, combiner, layer_weights=None, data=None):
+  """``tf1_run`` for Keras on the current backend; ``data``: ``batch``'s
+  values (another process cannot redraw the same candidates)."""
+  x, y, sampled_values = batch(model) if data is None else data
   keras.utils.set_random_seed(3)
   net = keras_model.KerasWord2Vec(model, VOCAB, DIM, WINDOW, combiner,
                                   SAMPLED, LR)
@@ -93,7 +95,7 @@ def keras_run(model, combiner, layer_weights=None):
   loss, grads = net.gradients(x, y, sampled_values)
   net.train_step(x, y, sampled_values)
   return dict(weights=w0, loss=float(loss), full_loss=full,
-              grads=[np.asarray(g) for g in grads],
+              grads=[keras.ops.convert_to_numpy(g) for g in grads],
               after=convert.get_keras_weights(net))
 
 
@@ -108,6 +110,11 @@ def assert_layers_close(a, b, atol):
 def test_tf1_to_keras(model, combiner):
   t = tf1_run(model, combiner)
   k = keras_run(model, combiner, convert.tf1_to_keras(t["weights"]))
+  assert_keras_matches_tf1(k, t)
+
+
+def assert_keras_matches_tf1(k, t):
+  """Full and sampled loss, gradients, weights after one Adagrad step."""
   assert k["full_loss"] == pytest.approx(t["full_loss"], rel=1e-5)
   assert k["loss"] == pytest.approx(t["loss"], rel=1e-5)
   assert k["loss"] != pytest.approx(k["full_loss"], rel=1e-2)  # not trivial

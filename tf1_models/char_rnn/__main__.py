@@ -3,6 +3,9 @@
   python -m tf1_models.char_rnn --model=lstm            # train (resumes), then sample
   python -m tf1_models.char_rnn --mode=sample --acrostic=春夏秋冬
   python -m tf1_models.char_rnn --config=shakespeare    # plain text, validation loss
+  python -m tf1_models.char_rnn --mode=export_keras --keras_file=m.weights.h5
+  python -m tf1_models.char_rnn --mode=keras_sample --keras_file=m.weights.h5 --backend=jax
+  python -m tf1_models.char_rnn --mode=export           # SavedModel for TF Serving
   python -m tf1_models.char_rnn --ps_hosts=localhost:2222 \
       --worker_hosts=localhost:2223,localhost:2224 --job_name=worker --task_index=0
                                                         # one task of a distributed run
@@ -10,12 +13,16 @@
 Flags given explicitly override the chosen ``--config`` preset.
 """
 
+import sys
+
 from absl import app, flags
 
 from tf1_models import cli
-from tf1_models.char_rnn import config as config_lib
-from tf1_models.char_rnn import runner
-from tf1_models.errors import run_main
+
+cli.preselect_backend(sys.argv)  # before anything imports keras
+# pylint: disable=wrong-import-position
+from tf1_models.char_rnn import config as config_lib  # noqa: E402
+from tf1_models.errors import run_main  # noqa: E402
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
@@ -24,14 +31,16 @@ flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/char_rnn/config.py.")
 flags.DEFINE_enum("mode", "train",
                   ["train", "sample", "export", "export_keras",
-                   "import_keras"],
+                   "import_keras", "keras_sample"],
                   "train: train or resume, then print a sample. sample: only "
                   "sample from --checkpoint_dir. export: write the sampler as "
                   "a SavedModel for TF Serving in --export_dir/<step>/ "
                   "(requests of up to --length characters). export_keras: "
                   "write the "
                   "checkpoint as Keras weights (--keras_file). import_keras: "
-                  "write --keras_file as a TF1 checkpoint in --checkpoint_dir.")
+                  "write --keras_file as a TF1 checkpoint in --checkpoint_dir. "
+                  "keras_sample: sample from --keras_file with the Keras "
+                  "model on --backend (needs no TensorFlow).")
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
@@ -40,7 +49,9 @@ flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
                   "signature from the Keras twin (ExportArchive); onnx, the "
                   "Keras twin's step model as <export_dir>/<step>.onnx.")
 flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
-                    "Keras weights file for export_keras/import_keras.")
+                    "Keras weights file for export_keras/import_keras/"
+                    "keras_sample.")
+cli.define_backend_flag()
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS), "Cell type.")
 flags.DEFINE_integer("rnn_size", _D.rnn_size, "Units per layer.")
 flags.DEFINE_integer("num_layers", _D.num_layers, "Stacked layers.")
@@ -78,6 +89,13 @@ cli.define_cluster_flags()
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "keras_sample":
+    from tf1_models.char_rnn import keras_sample  # pylint: disable=import-outside-toplevel
+    print(keras_sample.sample(FLAGS.keras_file, config.prime, config.length,
+                              config.temperature, config.top_k, config.seed))
+    return 0
+  # The TF1 graph's modes (TensorFlow needed from here on).
+  from tf1_models.char_rnn import runner  # pylint: disable=import-outside-toplevel
   if FLAGS.mode == "export":
     runner.export_saved_model(config, FLAGS.export_dir or None,
                               FLAGS.export_format)

@@ -8,11 +8,18 @@ an otherwise idle machine):
   2. training: characters/second of the TF1 graph (``dynamic_rnn`` over
      compat cells, Adam) against the Keras 3 rewrite (``train_on_batch``),
      same config and batches.
+Then, for each installed Keras 3 backend (TensorFlow, JAX, PyTorch; each in
+its own process, ``keras_speed.py``), the Keras twin's training speed and
+greedy generation time (its NumPy loop over ``predict_on_batch``), beside
+the TF1 graph's (``--backends=`` limits the list; ``--backends=none`` skips).
 
 Targets (issue): (1) >= 5x; (2) the TF1 graph not slower (ratio >= 1).
 """
 
+import json
 import os
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -21,7 +28,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from tf1_models import cli  # noqa: E402
+from tf1_models import cli, keras_backend  # noqa: E402
 from tf1_models.char_rnn import keras_model, model as model_lib  # noqa: E402
 
 v1 = tf.compat.v1
@@ -35,6 +42,8 @@ flags.DEFINE_integer("batch_size", 64, "Training batch.")
 flags.DEFINE_integer("seq_length", 50, "Training window.")
 flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
 flags.DEFINE_integer("repeats", 5, "Timings per measurement; the best counts.")
+flags.DEFINE_list("backends", None, "Keras backends to time (default: every "
+                  "installed one; 'none': skip).")
 
 
 def best_time(fn, repeats):
@@ -132,6 +141,29 @@ def main(argv):
         "Keras 3 %.0f chars/s -> TF1/Keras = %.2f" %
         (FLAGS.batch_size, FLAGS.seq_length, FLAGS.train_steps, tf1, keras,
          tf1 / keras))
+  backends = FLAGS.backends or keras_backend.installed()
+  if backends == ["none"]:
+    return
+  args = json.dumps(dict(
+      model=FLAGS.model, vocab=FLAGS.vocab, rnn_size=FLAGS.rnn_size,
+      num_layers=FLAGS.num_layers, batch_size=FLAGS.batch_size,
+      seq_length=FLAGS.seq_length, train_steps=FLAGS.train_steps,
+      repeats=FLAGS.repeats, length=FLAGS.length))
+  print("Keras twin per backend (TF1 graph: training %.0f chars/s, in-graph "
+        "generation %.3fs):" % (tf1, in_graph))
+  for backend in backends:
+    proc = subprocess.run(
+        [sys.executable, "-m", "tf1_models.char_rnn.keras_speed", backend,
+         args], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+      print("  %-10s failed: %s" % (backend, proc.stderr.strip()
+                                    .splitlines()[-1:]))
+      continue
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print("  %-10s training %7.0f chars/s (TF1/Keras = %.2f), generation of "
+          "%d chars %.3fs (%.1fx the in-graph loop)" %
+          (backend, r["train_chars_per_s"], tf1 / r["train_chars_per_s"],
+           FLAGS.length, r["generate_s"], r["generate_s"] / in_graph))
 
 
 if __name__ == "__main__":

@@ -139,3 +139,17 @@ def text_data(text, batch_size, seq_length, val_fraction=0.1, seed=0,
   return TextData(vocab=vocab, train_x=x[:split], train_y=y[:split],
                   val_x=x[split:], val_y=y[split:], batch_size=batch_size,
                   seed=seed)
+
+
+def format_poem(text):
+  """Cut at the end token and put each sentence on its own line."""
+  text = text.split(END_TOKEN)[0]
+  lines, line = [], ""
+  for ch in text:
+    line += ch
+    if ch in LINE_ENDS:
+      lines.append(line)
+      line = ""
+  if line:
+    lines.append(line)
+  return "\n".join(lines)

@@ -25,7 +25,7 @@ also takes and returns the recurrent states, for generation.
 import keras
 import numpy as np
 
-from tf1_models import sampling
+from tf1_models.pick import pick_numpy
 
 
 def recurrent_layer(model, units, name):
@@ -104,18 +104,22 @@ class KerasCharRNN(object):
 
   def generate(self, prime_ids, length, temperature=0.0, top_k=0,
                end_id=-1, seed=0):
-    """Feed ``prime_ids``, then pick up to ``length`` ids (eager loop)."""
+    """Feed ``prime_ids``, then pick up to ``length`` ids (a NumPy loop over
+    ``step_model.predict_on_batch``: compiled once per backend, where an
+    eager call would retrace JAX's scan for every character)."""
     rng = np.random.RandomState(seed)
     states = self.zero_states()
     for i in prime_ids[:-1]:
-      out = self.step_model([np.array([[i]], np.int32)] + states)
-      states = [np.asarray(s) for s in out[1:]]
+      out = self.step_model.predict_on_batch(
+          [np.array([[i]], np.int32)] + states)
+      states = list(out[1:])
     token, ids = prime_ids[-1], []
     for _ in range(length):
-      out = self.step_model([np.array([[token]], np.int32)] + states)
-      states = [np.asarray(s) for s in out[1:]]
-      logits = np.asarray(out[0])[0, -1, :self.vocab_size]  # no "unknown"
-      token = sampling.pick_numpy(logits, temperature, top_k, rng)
+      out = self.step_model.predict_on_batch(
+          [np.array([[token]], np.int32)] + states)
+      states = list(out[1:])
+      logits = out[0][0, -1, :self.vocab_size]  # no "unknown"
+      token = pick_numpy(logits, temperature, top_k, rng)
       ids.append(token)
       if token == end_id:
         break

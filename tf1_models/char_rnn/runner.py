@@ -17,7 +17,8 @@ from tf1_models import (configs, corpus, distributed, serving, tf1_weights,
                         training)
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
-from tf1_models.char_rnn import keras_model
+from tf1_models.char_rnn.data import format_poem  # noqa: F401 (re-export)
+from tf1_models.char_rnn import keras_model, keras_sample
 from tf1_models.char_rnn import model as model_lib
 from tf1_models.char_rnn.config import MODELS, FORMATS
 from tf1_models.errors import UserError
@@ -242,22 +243,7 @@ def _keras_twin(meta, ckpt):
   return net
 
 
-def format_poem(text):
-  """Cut at the end token and put each sentence on its own line."""
-  text = text.split(data_lib.END_TOKEN)[0]
-  lines, line = [], ""
-  for ch in text:
-    line += ch
-    if ch in data_lib.LINE_ENDS:
-      lines.append(line)
-      line = ""
-  if line:
-    lines.append(line)
-  return "\n".join(lines)
-
-
-def _keras_meta_path(keras_file):
-  return keras_file + ".run.json"
+_keras_meta_path = keras_sample.meta_path
 
 
 def export_keras(config, keras_file, log=print):

@@ -3,6 +3,7 @@ its TF1 twin -- train, resume, sample, convert.
 
   python -m tf1_models.next_char                   # TF1 twin: train, then write 500 chars
   python -m tf1_models.next_char --impl=keras      # the Keras 3 model
+  python -m tf1_models.next_char --impl=keras --backend=jax   # ... on JAX
   python -m tf1_models.next_char --cell=lstm --bidirectional
   python -m tf1_models.next_char --mode=sample --prime="Once upon a time"
   python -m tf1_models.next_char --mode=convert --checkpoint_dir=A --output_dir=B
@@ -10,12 +11,17 @@ its TF1 twin -- train, resume, sample, convert.
 Flags given explicitly override the chosen ``--config`` preset.
 """
 
+import sys
+
 from absl import app, flags
 
 from tf1_models import cli
-from tf1_models.errors import UserError, run_main
-from tf1_models.next_char import config as config_lib
-from tf1_models.next_char import runner
+
+cli.preselect_backend(sys.argv)  # before the runner imports keras
+# pylint: disable=wrong-import-position
+from tf1_models.errors import UserError, run_main  # noqa: E402
+from tf1_models.next_char import config as config_lib  # noqa: E402
+from tf1_models.next_char import runner  # noqa: E402
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
@@ -31,6 +37,7 @@ flags.DEFINE_enum("mode", "train", ["train", "sample", "convert", "export"],
                   "up to --length characters) in --export_dir.")
 flags.DEFINE_enum("impl", _D.impl, list(config_lib.IMPLS),
                   "tf1: the TF1 graph twin. keras: the seed's Keras model.")
+cli.define_backend_flag()
 flags.DEFINE_enum("cell", _D.cell, list(config_lib.CELLS),
                   "rnn (the seed's SimpleRNN / BasicRNNCell), gru or lstm.")
 flags.DEFINE_boolean("bidirectional", _D.bidirectional,

@@ -49,7 +49,7 @@ import keras
 from keras import ops
 import numpy as np
 
-from tf1_models import sampling
+from tf1_models.pick import pick_numpy
 from tf1_models.next_char.data import pad_windows
 
 
@@ -132,7 +132,7 @@ class NextCharModel(object):
     for _ in range(length):
       ids, lengths = pad_windows([text], self.seq_length)
       probs = np.asarray(self.masked_model.predict_on_batch([ids, lengths]))
-      token = sampling.pick_numpy(np.log(np.maximum(probs[0], 1e-30)),
+      token = pick_numpy(np.log(np.maximum(probs[0], 1e-30)),
                                   temperature, 0, rng)
       text.append(token)
       out.append(token)

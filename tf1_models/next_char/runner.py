@@ -17,7 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import configs, corpus, serving, tf1_weights, training
+from tf1_models import (configs, corpus, keras_backend, serving,
+                        tf1_weights, training)
 from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
                                UserError)
 from tf1_models.next_char import convert
@@ -132,8 +133,8 @@ def build_keras(config_dict, vocab_size):
 
 
 class KerasTrainer(object):
-  """Keras 3's side of the shared loop: one compiled step, densified
-  embedding gradients, weights + optimizer state on disk."""
+  """Keras 3's side of the shared loop, on any Keras backend: one compiled
+  step, dense embedding gradients, weights + optimizer state on disk."""
 
   def __init__(self, config, vocab_size):
     keras.utils.set_random_seed(config.seed)
@@ -142,22 +143,26 @@ class KerasTrainer(object):
     self.loss_fn = keras.losses.SparseCategoricalCrossentropy()
     self.variables = self.net.model.trainable_variables
     self.optimizer.build(self.variables)
+    # Dense embedding gradients: Keras 3's Adam squares an IndexedSlices
+    # gradient per occurrence before duplicates are summed; the seed's
+    # Keras 2 and TF1 summed first. On TensorFlow the step densifies them
+    # (keras_backend); JAX and PyTorch differentiate a gather densely, so
+    # there Keras's own compiled train_on_batch is already TF1's update.
+    if keras.backend.backend() == "tensorflow":
+      self.step = tf.function(self._step)
+    else:
+      self.net.model.compile(optimizer=self.optimizer, loss=self.loss_fn)
+      self.step = self.net.model.train_on_batch
 
-  @tf.function
-  def step(self, x, y):
-    with tf.GradientTape() as tape:
-      loss = self.loss_fn(y, self.net.model(x, training=True))
-    grads = tape.gradient(loss, self.variables)
-    # Densify: Keras 3's Adam squares an IndexedSlices gradient (the
-    # embedding's) per occurrence before duplicates are summed; the seed's
-    # Keras 2 and TF1 summed first. Dense gradients keep that behaviour.
-    grads = [tf.convert_to_tensor(g) for g in grads]
-    self.optimizer.apply_gradients(zip(grads, self.variables))
+  def _step(self, x, y):
+    loss, _ = keras_backend.train_step(
+        self.optimizer,
+        lambda: self.loss_fn(y, self.net.model(x, training=True)),
+        self.variables)
     return loss
 
-  @tf.function
   def loss(self, x, y):
-    return self.loss_fn(y, self.net.model(x))
+    return self.loss_fn(y, self.net.model.predict_on_batch(x))
 
   def save(self, path):
     os.makedirs(path, exist_ok=True)
@@ -166,7 +171,8 @@ class KerasTrainer(object):
     os.replace(weights + ".tmp.weights.h5", weights)
     state = os.path.join(path, OPTIMIZER_STATE)
     with open(state + ".tmp", "wb") as f:
-      np.savez(f, *[np.asarray(v) for v in self.optimizer.variables])
+      np.savez(f, *[keras.ops.convert_to_numpy(v)
+                    for v in self.optimizer.variables])
     os.replace(state + ".tmp", state)
 
   def restore(self, path):

@@ -24,7 +24,7 @@ decoder cell(s)                             ``GRUCell(reset_after=False)``/
 ``sequence_loss``                           ``sequence_loss`` below (Keras's
                                             weighted losses normalise
                                             differently)
-``tf.nn.sampled_softmax_loss``              ``sampled_softmax_loss`` below
+``tf.nn.sampled_softmax_loss``              ``keras_ops.sampled_softmax_loss``
                                             (Keras 3 has none)
 
 Pinned defaults that differ: GRU ``reset_after=False`` (Keras's default True
@@ -39,7 +39,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from tf1_models.seq2seq.model import GO_ID
+from tf1_models.keras_ops import sampled_softmax_loss  # noqa: F401
+from tf1_models.seq2seq.symbols import GO_ID
 
 
 def state_order(use_lstm):
@@ -181,7 +182,7 @@ class KerasSeq2Seq(keras.Model):
     """Greedy decoding: argmax ids ``[B, length]`` fed back, from GO."""
     go = np.full((np.shape(encoder_ids)[0], length), GO_ID, np.int32)
     logits = self((encoder_ids, go), feed_previous=True)
-    return np.argmax(np.asarray(logits), axis=2)
+    return np.argmax(ops.convert_to_numpy(logits), axis=2)
 
 
 def sequence_loss(logits, targets, weights, per_step_loss=None):
@@ -201,26 +202,3 @@ def sequence_loss(logits, targets, weights, per_step_loss=None):
   per_example = ops.sum(xent * weights, axis=1) / (
       ops.sum(weights, axis=1) + 1e-12)
   return ops.sum(per_example) / ops.cast(batch, xent.dtype)
-
-
-def sampled_softmax_loss(proj_w, proj_b, labels, inputs, sampled_values):
-  """TF1's ``tf.nn.sampled_softmax_loss`` (one true class, accidental hits
-  removed, log Q subtracted) for given ``sampled_values = (sampled [S],
-  true_expected_count [N, 1], sampled_expected_count [S])``. ``proj_w [V,
-  d]`` is TF1's ``proj_w`` (the ``projection`` kernel transposed)."""
-  sampled, true_expected, sampled_expected = sampled_values
-  labels = ops.cast(labels, "int32")
-  sampled = ops.cast(sampled, "int32")
-  true_w = ops.take(proj_w, labels, axis=0)
-  true_logits = (ops.sum(inputs * true_w, axis=1, keepdims=True) +
-                 ops.expand_dims(ops.take(proj_b, labels), 1) -
-                 ops.log(ops.cast(true_expected, inputs.dtype)))
-  sampled_logits = (ops.matmul(inputs, ops.transpose(ops.take(proj_w, sampled,
-                                                              axis=0))) +
-                    ops.take(proj_b, sampled) -
-                    ops.log(ops.cast(sampled_expected, inputs.dtype)))
-  hits = ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(sampled, 0))
-  lowest = np.finfo(np.float32).min
-  sampled_logits = ops.where(hits, sampled_logits + lowest, sampled_logits)
-  all_logits = ops.concatenate([true_logits, sampled_logits], axis=1)
-  return -ops.log_softmax(all_logits, axis=1)[:, 0]

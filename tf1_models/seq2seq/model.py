@@ -37,11 +37,11 @@ import tensorflow as tf
 
 import compat
 from compat import legacy_seq2seq
+from tf1_models.seq2seq.symbols import (  # noqa: F401 (re-export)
+    EOS_ID, GO_ID, PAD_ID, SPECIAL_SYMBOLS, UNK_ID)
 
 v1 = tf.compat.v1
 
-PAD_ID, GO_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
-SPECIAL_SYMBOLS = ("_PAD", "_GO", "_EOS", "_UNK")
 OPTIMIZERS = ("sgd", "adam")
 
 

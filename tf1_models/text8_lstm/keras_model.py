@@ -29,8 +29,10 @@ mean softmax cross-entropy              ``SparseCategoricalCrossentropy(
 
 import keras
 import numpy as np
+from keras import ops
 
-from tf1_models import sampling
+from tf1_models import keras_backend
+from tf1_models.pick import pick_numpy
 from tf1_models.text8_lstm import data as data_lib
 
 
@@ -84,6 +86,26 @@ class KerasText8LSTM(object):
         optimizer=keras.optimizers.SGD(schedule, global_clipnorm=clip_norm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
+  def train_on_batch(self, x, y):
+    """One SGD step carrying the LSTM state, on every backend; returns the
+    loss. TensorFlow: ``model.train_on_batch``. Keras 3's JAX trainer
+    compiles the step with the stateful layer's states as constants (they
+    are not among the variables it threads through), so every step would
+    start from the states of its first trace and carry nothing: on JAX and
+    PyTorch the step is ``keras_backend.value_and_grad`` (stateless) plus
+    the compiled optimizer, and an eager forward pass on the same batch
+    with the same pre-update weights carries the state, as TF1's
+    ``saved_output``/``saved_state``. (With dropout that pass draws its own
+    masks.)"""
+    if keras.backend.backend() == "tensorflow":
+      return float(self.model.train_on_batch(x, y))
+    variables = self.model.trainable_variables
+    loss, grads = keras_backend.value_and_grad(
+        lambda: self.model.loss(y, self.model(x, training=True)), variables)
+    self.model(x, training=True)  # assigns the carried states
+    self.model.optimizer.apply_gradients(zip(grads, variables))
+    return float(loss)
+
   def model_inputs(self, ids):
     """Model input for ``[batch, time]`` ids (bigram ids or characters)."""
     if self.variant == "bigram":
@@ -115,7 +137,7 @@ class KerasText8LSTM(object):
       inputs, labels = data_lib.valid_pairs(valid_ids)
     scorer = self.with_batch_size(1)
     scorer.lstm.reset_state()
-    logits = np.asarray(scorer.model(scorer.model_inputs(inputs[None]),
+    logits = ops.convert_to_numpy(scorer.model(scorer.model_inputs(inputs[None]),
                                      training=False))[0].astype(np.float64)
     logits -= logits.max(-1, keepdims=True)
     p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
@@ -133,11 +155,11 @@ class KerasText8LSTM(object):
     for k in range(len(prime_ids) - 1 + length):
       cur = history[k]
       x = data_lib.bigram_ids(prev, cur) if self.variant == "bigram" else cur
-      logits = np.asarray(step.model(step.model_inputs([[x]]),
+      logits = ops.convert_to_numpy(step.model(step.model_inputs([[x]]),
                                      training=False))[0, -1]
       prev = cur
       if k >= len(prime_ids) - 1:
-        token = sampling.pick_numpy(logits, temperature, top_k, rng)
+        token = pick_numpy(logits, temperature, top_k, rng)
         ids.append(token)
         history.append(token)
     return ids

@@ -9,12 +9,13 @@ over the context                        context axis
 ``softmax_biases [V]``                  ``[V, D]`` (TF1's layout, not
                                         ``Dense``'s ``[D, V]``: the sampled
                                         loss gathers rows), ``bias [V]``
-``tf.nn.sampled_softmax_loss``          ``SampledSoftmax.sampled_loss``: the
-                                        same logits (true class first, log
+``tf.nn.sampled_softmax_loss``          ``SampledSoftmax.sampled_loss``
+                                        (``keras_ops.sampled_softmax_loss``):
+                                        the same logits (true class first, log
                                         expected counts subtracted, accidental
-                                        hits pushed to -FLT_MAX), candidates
-                                        from the same log-uniform sampler
-                                        unless ``sampled_values`` is given
+                                        hits pushed to -FLT_MAX) for given
+                                        candidates (drawn TF-side by
+                                        ``model.sample_candidates``)
 ``AdagradOptimizer(lr)``                ``Adagrad(lr, initial_accumulator_
                                         value=0.1, epsilon=0.0)``: TF1 divides
                                         by ``sqrt(accum)``; Keras by
@@ -26,35 +27,28 @@ over the context                        context axis
 Sparse gradients: TF1's optimizer sums the rows of an ``IndexedSlices``
 gradient that share an id before squaring them into the accumulator; Keras
 3's Adagrad squares each occurrence, so a word seen twice in a batch would
-get ``g1^2 + g2^2`` instead of ``(g1 + g2)^2``. ``train_step`` densifies the
-gradients (``tf.convert_to_tensor``, which sums duplicates) to match TF1.
+get ``g1^2 + g2^2`` instead of ``(g1 + g2)^2``. ``train_step`` takes dense
+gradients (``keras_backend.value_and_grad``, which sums duplicates) to match
+TF1. No TensorFlow here: the model runs on any Keras 3 backend.
 """
 
 import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
+
+from tf1_models import keras_backend
+from tf1_models.keras_ops import sampled_softmax_loss
 
 MODELS = ("skipgram", "cbow")
 COMBINERS = ("sum", "mean")
-FLOAT_MAX = float(np.finfo(np.float32).max)
 
 
 def adagrad(learning_rate):
   """Keras Adagrad doing TF1's ``AdagradOptimizer`` update."""
   return keras.optimizers.Adagrad(learning_rate,
                                   initial_accumulator_value=0.1, epsilon=0.0)
-
-
-def sample_candidates(labels, num_sampled, num_classes, seed=None):
-  """TF1's default sampler: ``(sampled, true_expected_count,
-  sampled_expected_count)`` from the log-uniform (Zipfian) distribution,
-  unique draws."""
-  return tf.random.log_uniform_candidate_sampler(
-      true_classes=tf.cast(labels, tf.int64), num_true=1,
-      num_sampled=num_sampled, unique=True, range_max=num_classes, seed=seed)
 
 
 class SampledSoftmax(keras.layers.Layer):
@@ -84,22 +78,8 @@ class SampledSoftmax(keras.layers.Layer):
 
   def sampled_loss(self, inputs, labels, sampled_values):
     """Per-example loss of the true class against the sampled ones."""
-    sampled, true_expected, sampled_expected = (
-        ops.stop_gradient(ops.convert_to_tensor(v)) for v in sampled_values)
-    sampled = ops.cast(sampled, "int32")
-    labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
-    true_logits = ops.sum(inputs * ops.take(self.kernel, labels, axis=0),
-                          axis=1, keepdims=True)
-    true_logits += ops.expand_dims(ops.take(self.bias, labels), 1)
-    sampled_logits = ops.matmul(
-        inputs, ops.transpose(ops.take(self.kernel, sampled, axis=0)))
-    sampled_logits += ops.take(self.bias, sampled)
-    hits = ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(sampled, 0))
-    sampled_logits += ops.where(hits, -FLOAT_MAX, 0.0)
-    true_logits -= ops.log(ops.reshape(true_expected, (-1, 1)))
-    sampled_logits -= ops.log(sampled_expected)
-    logits = ops.concatenate([true_logits, sampled_logits], axis=1)
-    return ops.logsumexp(logits, axis=1) - logits[:, 0]
+    return sampled_softmax_loss(self.kernel, self.bias, labels, inputs,
+                                sampled_values)
 
 
 class KerasWord2Vec(object):
@@ -139,23 +119,20 @@ class KerasWord2Vec(object):
   def full_loss(self, inputs, labels):
     return ops.mean(self.softmax.full_loss(self.encoder(inputs), labels))
 
-  def sampled_loss(self, inputs, labels, sampled_values=None, seed=None):
-    if sampled_values is None:
-      sampled_values = sample_candidates(labels, self.num_sampled,
-                                         self.vocab_size, seed)
+  def sampled_loss(self, inputs, labels, sampled_values):
+    """``sampled_values``: see ``model.sample_candidates``."""
     return ops.mean(self.softmax.sampled_loss(self.encoder(inputs), labels,
                                               sampled_values))
 
-  def gradients(self, inputs, labels, sampled_values=None):
-    """``(loss, dense gradients of self.variables)``."""
-    with tf.GradientTape() as tape:
-      loss = self.sampled_loss(inputs, labels, sampled_values)
-    grads = tape.gradient(loss, self.variables)
-    # Dense, duplicates summed: see the module docstring (TF1 vs Keras 3
-    # Adagrad on IndexedSlices).
-    return loss, [tf.convert_to_tensor(g) for g in grads]
+  def gradients(self, inputs, labels, sampled_values):
+    """``(loss, dense gradients of self.variables)``: dense, duplicates
+    summed (see the module docstring: TF1 vs Keras 3 Adagrad on sparse
+    gradients)."""
+    return keras_backend.value_and_grad(
+        lambda: self.sampled_loss(inputs, labels, sampled_values),
+        self.variables)
 
-  def train_step(self, inputs, labels, sampled_values=None):
+  def train_step(self, inputs, labels, sampled_values):
     """One Adagrad step on the sampled softmax loss; returns the loss."""
     loss, grads = self.gradients(inputs, labels, sampled_values)
     self.optimizer.apply_gradients(zip(grads, self.variables))

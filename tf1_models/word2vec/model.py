@@ -37,6 +37,15 @@ EMBEDDINGS, SOFTMAX_WEIGHTS, SOFTMAX_BIASES = (
 VARIABLE_NAMES = (EMBEDDINGS, SOFTMAX_WEIGHTS, SOFTMAX_BIASES)
 
 
+def sample_candidates(labels, num_sampled, num_classes, seed=None):
+  """TF1's default sampler: ``(sampled, true_expected_count,
+  sampled_expected_count)`` from the log-uniform (Zipfian) distribution,
+  unique draws (eager; for feeding the same draws to the Keras twin)."""
+  return tf.random.log_uniform_candidate_sampler(
+      true_classes=tf.cast(labels, tf.int64), num_true=1,
+      num_sampled=num_sampled, unique=True, range_max=num_classes, seed=seed)
+
+
 def combine(embed, model, combiner):
   """The vector the softmax sees: skip-gram's embedding, or CBOW's context
   embeddings ``[B, 2*skip_window, D]`` summed or averaged."""

@@ -1,0 +1,84 @@
+"""Running the Keras twins on any Keras 3 backend (TensorFlow, JAX, PyTorch).
+
+Keras reads ``KERAS_BACKEND`` once, when ``keras`` is first imported, so
+``select`` must run before that (the command lines call it before importing
+any model code). ``value_and_grad`` differentiates a loss through the
+backend's own autodiff (``tf.GradientTape``, ``jax.value_and_grad`` over
+the variables' values, ``torch.autograd.grad``) and returns dense gradients,
+rows of a repeated id summed (as TF1's optimizers sum an ``IndexedSlices``
+before using it), ready for ``optimizer.apply_gradients``. On JAX and
+PyTorch the loss runs in a ``keras.StatelessScope``: assignments to
+variables inside it (a stateful layer's carried state) are dropped.
+
+Nothing here imports TensorFlow unless TensorFlow is the backend.
+"""
+
+import importlib.util
+import os
+import sys
+
+from tf1_models.errors import UserError
+
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def select(backend):
+  """Make ``backend`` Keras's backend; must run before ``import keras``."""
+  if backend not in BACKENDS:
+    raise UserError("unknown backend %r; choose one of %s"
+                    % (backend, ", ".join(BACKENDS)))
+  if importlib.util.find_spec(backend) is None:
+    raise UserError("backend %r is not installed; pip install %s (or choose "
+                    "another --backend)" % (backend, backend))
+  keras = sys.modules.get("keras")
+  if keras is not None and keras.backend.backend() != backend:
+    raise UserError("keras was already imported with the %r backend; select "
+                    "%r before importing keras (or set KERAS_BACKEND=%s)"
+                    % (keras.backend.backend(), backend, backend))
+  os.environ["KERAS_BACKEND"] = backend
+
+
+def installed():
+  """The backends importable here, in ``BACKENDS`` order."""
+  return [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
+
+
+def value_and_grad(loss_fn, variables):
+  """``(loss, grads)`` of ``loss_fn()`` (a scalar computed from
+  ``variables``, Keras variables) on the current backend."""
+  import keras  # pylint: disable=import-outside-toplevel
+  backend = keras.backend.backend()
+  if backend == "tensorflow":
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+    with tf.GradientTape() as tape:
+      loss = loss_fn()
+    grads = tape.gradient(loss, variables)
+    # IndexedSlices -> dense, duplicate rows summed.
+    return loss, [tf.convert_to_tensor(g) for g in grads]
+  if backend == "jax":
+    import jax  # pylint: disable=import-outside-toplevel
+
+    def of_values(values):
+      with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+        return loss_fn()
+
+    # One compiled function: eagerly, every scan inside would compile alone.
+    return jax.jit(jax.value_and_grad(of_values))(
+        [v.value for v in variables])
+  if backend == "torch":
+    import torch  # pylint: disable=import-outside-toplevel
+    # Stateless as on JAX: an in-place state assignment (a stateful RNN)
+    # would invalidate the tensors autograd saved.
+    with keras.StatelessScope():
+      loss = loss_fn()
+    grads = torch.autograd.grad(loss, [v.value for v in variables])
+    return loss.detach(), list(grads)
+  raise UserError("backend %r has no gradient helper; use one of %s"
+                  % (backend, ", ".join(BACKENDS)))
+
+
+def train_step(optimizer, loss_fn, variables):
+  """One optimizer step on ``loss_fn``; returns ``(loss, grads)``."""
+  loss, grads = value_and_grad(loss_fn, variables)
+  optimizer.apply_gradients(zip(grads, variables))
+  return loss, grads
