@@ -123,11 +123,27 @@ def install():
     sys.modules["tensorflow.contrib.legacy_seq2seq"] = seq2seq
     contrib.legacy_seq2seq = seq2seq
   contrib.__path__ = []  # a package, so "import tensorflow.contrib.rnn" works
+  _install_layers_and_cudnn(contrib)
   tf.contrib = contrib
   for v1 in _v1_modules():
     v1.contrib = contrib
   _installed = True
   return contrib
+
+
+# --- layers-cudnn block: the rest of tf.compat.v1.layers, tf.contrib.cudnn_rnn.
+def _install_layers_and_cudnn(contrib):
+  """``tf.compat.v1.layers.<LAYER_NAMES>`` and ``tf.contrib.cudnn_rnn``
+  (also ``from tensorflow.contrib import cudnn_rnn``)."""
+  from compat import cudnn_rnn, layers  # pylint: disable=g-import-not-at-top
+  attrs = {n: getattr(layers, n) for n in layers.LAYER_NAMES}
+  for v1 in _v1_modules():
+    _replace(v1, "layers", "tensorflow.compat.v1.layers",
+             "TF1 tf.layers (tf1-rnn compat).", attrs)
+  contrib.cudnn_rnn = _module(
+      "tensorflow.contrib.cudnn_rnn", "tf.contrib.cudnn_rnn (tf1-rnn compat).",
+      {n: getattr(cudnn_rnn, n) for n in cudnn_rnn.__all__})
+# --- end of layers-cudnn block.
 
 
 def is_installed():
