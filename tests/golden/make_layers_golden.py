@@ -174,8 +174,7 @@ def write_layout_and_checkpoint():
   arrays = {}
   opaque = {}
   for key, (mode, num_layers, direction) in LAYOUT_CASES.items():
-    names = [n.split("/", 1)[1] for n in
-             saveable_names_for(mode, num_layers, direction)]
+    names = saveable_names_for(mode, num_layers, direction)
     canonical, cu_w, cu_b, back = tf1_layout(mode, num_layers, 3, 4,
                                              direction, names)
     for i, a in enumerate(canonical):
