@@ -133,9 +133,10 @@ def install():
 
 # --- layers-cudnn block: the rest of tf.compat.v1.layers, tf.contrib.cudnn_rnn.
 def _install_layers_and_cudnn(contrib):
-  """``tf.compat.v1.layers.<LAYER_NAMES>`` and ``tf.contrib.cudnn_rnn``
-  (also ``from tensorflow.contrib import cudnn_rnn``)."""
-  from compat import cudnn_rnn, layers  # pylint: disable=g-import-not-at-top
+  """``tf.compat.v1.layers.<LAYER_NAMES>``, ``tf.contrib.cudnn_rnn`` and
+  ``tf.contrib.layers`` (also ``from tensorflow.contrib import cudnn_rnn,
+  layers`` and ``import tensorflow.contrib.layers``)."""
+  from compat import contrib_layers, cudnn_rnn, layers  # pylint: disable=g-import-not-at-top
   attrs = {n: getattr(layers, n) for n in layers.LAYER_NAMES}
   for v1 in _v1_modules():
     _replace(v1, "layers", "tensorflow.compat.v1.layers",
@@ -143,6 +144,9 @@ def _install_layers_and_cudnn(contrib):
   contrib.cudnn_rnn = _module(
       "tensorflow.contrib.cudnn_rnn", "tf.contrib.cudnn_rnn (tf1-rnn compat).",
       {n: getattr(cudnn_rnn, n) for n in cudnn_rnn.__all__})
+  contrib.layers = _module(
+      "tensorflow.contrib.layers", "tf.contrib.layers (tf1-rnn compat).",
+      {n: getattr(contrib_layers, n) for n in contrib_layers.__all__})
 # --- end of layers-cudnn block.
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from compat import cudnn_rnn, layers
+from compat import contrib_layers, cudnn_rnn, layers
 from tests.compat import helpers
 
 import layers_cases  # noqa: E402  (tests/golden is on sys.path via helpers)
@@ -41,7 +41,7 @@ def compat_api():
   api = {n: getattr(layers, n) for n in names}
   api.update(CudnnCompatibleLSTMCell=cudnn_rnn.CudnnCompatibleLSTMCell,
              CudnnCompatibleGRUCell=cudnn_rnn.CudnnCompatibleGRUCell,
-             cudnn_stack=cudnn_stack)
+             cudnn_stack=cudnn_stack, contrib=contrib_layers)
   return types.SimpleNamespace(**api)
 
 
@@ -59,7 +59,8 @@ def golden():
 
 def test_golden_covers_every_case():
   arrays, meta = golden()
-  assert sorted(arrays) == sorted(layers_cases.CASES)
+  assert sorted(arrays) == sorted(list(layers_cases.CASES) +
+                                 ["optimize_loss"])
   assert sorted(meta["saveables"]) == sorted(layers_cases.CUDNN_STACKS)
 
 
@@ -77,6 +78,24 @@ def test_case_matches_tf1(name):
     assert got[key].shape == expected[key].shape, key
     np.testing.assert_allclose(got[key], expected[key], rtol=RTOL, atol=ATOL,
                                err_msg="%s: %s" % (name, key))
+
+
+@pytest.mark.tf1_golden
+def test_optimize_loss_matches_tf1():
+  """SGD with clip_gradients=float, Adam with learning_rate_decay_fn and
+  every summary, Momentum with a clip_gradients function: losses of three
+  steps, every variable after them (slots, global step, the learning-rate
+  variable), the summary tags and scalar values."""
+  expected = golden()[0]["optimize_loss"]
+  got = layers_cases.run_optimize_loss(tf, compat_api(),
+                                       helpers.session_config())
+  assert sorted(got) == sorted(expected)
+  for key in sorted(expected):
+    if "summary_tags" in key:
+      assert list(got[key]) == list(expected[key]), key
+    else:
+      np.testing.assert_allclose(got[key], expected[key], rtol=RTOL,
+                                 atol=ATOL, err_msg=key)
 
 
 def test_batch_norm_update_ops_move_statistics_only_in_training():

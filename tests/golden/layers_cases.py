@@ -5,7 +5,8 @@ files recorded by ``make_layers_golden.py``.
 Runs unchanged under TF 1.15 (Python 3.7) and TF 2.x. ``api`` holds
 ``dropout``, ``batch_normalization``, ``conv1d``, ``conv2d``,
 ``max_pooling1d/2d``, ``average_pooling1d/2d``, ``flatten``, ``dense``,
-``CudnnCompatibleLSTMCell``, ``CudnnCompatibleGRUCell`` and
+``CudnnCompatibleLSTMCell``, ``CudnnCompatibleGRUCell``, ``contrib``
+(``tf.contrib.layers``' functions) and
 ``cudnn_stack(mode, num_layers, num_units, direction, x, lengths)``: TF1's
 side builds the stack of CudnnCompatible cells that TF1's cuDNN layer's
 checkpoints are named after (TF 1.15 cannot run cuDNN on a CPU), compat's
@@ -41,6 +42,8 @@ def _initial(tf, name):
 def _getter(tf):
   def custom_getter(getter, name, *args, **kwargs):
     dtype = kwargs.get("dtype")
+    if name.startswith("seeded/"):  # keep the initializer under test
+      return getter(name, *args, **kwargs)
     if dtype is None or tf.as_dtype(dtype).is_floating:
       kwargs["initializer"] = _initial(tf, name)
     return getter(name, *args, **kwargs)
@@ -214,3 +217,110 @@ CUDNN_STACKS = collections.OrderedDict([
 ])
 for _name, _spec in CUDNN_STACKS.items():
   CASES[_name] = _stack(*_spec)
+
+
+# ---------------------------------------------------------------------------
+# tf.contrib.layers
+
+
+@case
+def case_contrib_fully_connected(tf, api):
+  """Default relu, a layer_norm normalizer (no biases), a regularized one on
+  a 3-D input; the regularization losses are an output."""
+  c = api.contrib
+  v1 = tf.compat.v1
+  x = _x(tf, [3, 5])
+  h = c.fully_connected(x, 4)
+  h = c.fully_connected(h, 6, activation_fn=tf.tanh, normalizer_fn=c.layer_norm)
+  x3 = _x(tf, [2, 3, 4], 0.5)
+  h3 = c.fully_connected(x3, 3, activation_fn=None,
+                         weights_regularizer=c.l2_regularizer(0.1),
+                         biases_regularizer=c.l1_regularizer(0.01),
+                         scope="proj")
+  reg = v1.add_n(v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES))
+  models = len(v1.get_collection(v1.GraphKeys.MODEL_VARIABLES))
+  return dict(outputs=(h, h3, reg, tf.constant(models)),
+              inputs={"x": x, "x3": x3})
+
+
+@case
+def case_contrib_layer_norm_embed(tf, api):
+  """embed_sequence, layer_norm over the last axis and over axes 1: of a
+  3-D tensor (parameters over the last axis), apply_regularization."""
+  c = api.contrib
+  ids = tf.constant([[1, 3, 5], [2, 2, 0]])
+  e = c.embed_sequence(ids, vocab_size=7, embed_dim=4)
+  e2 = c.embed_sequence(ids, vocab_size=7, embed_dim=4, unique=True,
+                        scope="uniq")
+  n1 = c.layer_norm(e, begin_norm_axis=-1)
+  n2 = c.layer_norm(e2, center=False, activation_fn=tf.nn.relu)
+  reg = c.apply_regularization(c.l2_regularizer(0.5), [e])
+  return dict(outputs=(n1, n2, reg))
+
+
+@case
+def case_contrib_initializers(tf, api):
+  """Seeded xavier (uniform and normal) and variance-scaling initializers
+  give TF 1.15's values."""
+  c = api.contrib
+  v1 = tf.compat.v1
+  with v1.variable_scope("seeded"):
+    a = v1.get_variable("xavier", [4, 6],
+                        initializer=c.xavier_initializer(seed=3))
+    b = v1.get_variable("xavier_normal", [3, 3, 2, 5],
+                        initializer=c.xavier_initializer(uniform=False,
+                                                         seed=4))
+    d = v1.get_variable("he", [5, 3],
+                        initializer=c.variance_scaling_initializer(seed=5))
+    e = v1.get_variable("fan_out", [2, 2, 3], initializer=(
+        c.variance_scaling_initializer(1.5, "FAN_OUT", True, seed=6)))
+    f = v1.get_variable("conv", [2, 2, 3, 4], initializer=(
+        c.xavier_initializer_conv2d(seed=7)))
+  return dict(outputs=(a * 1.0, b * 1.0, d * 1.0, e * 1.0, f * 1.0))
+
+
+def run_optimize_loss(tf, api, session_config=None):
+  """Three ``optimize_loss`` steps of a small model with batch norm: the
+  losses, the variables after them, the summary tags and values."""
+  c = api.contrib
+  v1 = tf.compat.v1
+  out = collections.OrderedDict()
+  for label, kwargs in (
+      ("sgd_clip", dict(optimizer="SGD", learning_rate=0.5,
+                        clip_gradients=0.3)),
+      ("adam_decay", dict(
+          optimizer="Adam", learning_rate=0.05,
+          learning_rate_decay_fn=lambda lr, step: v1.train.exponential_decay(
+              lr, step, 1, 0.5),
+          summaries=["loss", "learning_rate", "gradient_norm",
+                     "global_gradient_norm"])),
+      ("momentum_fn", dict(optimizer="Momentum", learning_rate=0.1,
+                           clip_gradients=lambda gv: [(g * 0.5, v)
+                                                      for g, v in gv]))):
+    with tf.Graph().as_default():
+      v1.set_random_seed(GRAPH_SEED)
+      with v1.variable_scope(v1.get_variable_scope(),
+                             custom_getter=_getter(tf)):
+        x = _x(tf, [4, 3])
+        # The common pattern (no biases before batch norm: their gradient
+        # would be rounding noise, which Adam scales up to full steps).
+        h = c.fully_connected(x, 5, normalizer_fn=api.batch_normalization,
+                              normalizer_params={"training": True})
+        loss = tf.reduce_mean(tf.square(c.fully_connected(h, 1) - 0.3))
+      step = v1.train.get_or_create_global_step()
+      train = c.optimize_loss(loss, step, **kwargs)
+      merged = v1.summary.merge_all()
+      with v1.Session(config=session_config) as sess:
+        sess.run(v1.global_variables_initializer())
+        losses = [sess.run(train) for _ in range(3)]
+        summary = v1.Summary.FromString(sess.run(merged))
+        values = sess.run({v.op.name: v for v in v1.global_variables()})
+    out[label + "|losses"] = np.array(losses)
+    out[label + "|summary_tags"] = np.array(
+        sorted(v.tag for v in summary.value))
+    out[label + "|scalars"] = np.array(
+        [v.simple_value for v in sorted(summary.value, key=lambda v: v.tag)
+         if v.HasField("simple_value")])
+    for name, value in values.items():
+      out["%s|var:%s" % (label, name)] = np.asarray(value)
+  return out

@@ -89,7 +89,7 @@ def tf1_api():
       dense=layers.dense,
       CudnnCompatibleLSTMCell=cudnn_rnn.CudnnCompatibleLSTMCell,
       CudnnCompatibleGRUCell=cudnn_rnn.CudnnCompatibleGRUCell,
-      cudnn_stack=cudnn_stack)
+      cudnn_stack=cudnn_stack, contrib=tf.contrib.layers)
 
 
 def saveable_names(mode, num_layers, direction):
@@ -118,6 +118,8 @@ def write_cases():
       name: saveable_names(mode, layers, direction)
       for name, (mode, layers, direction, _) in
       layers_cases.CUDNN_STACKS.items()}
+  for key, value in layers_cases.run_optimize_loss(tf, api).items():
+    arrays["optimize_loss|" + key] = value
   np.savez_compressed(os.path.join(HERE, "tf1_layers.npz"), **arrays)
   with open(os.path.join(HERE, "tf1_layers.json"), "w") as f:
     json.dump(meta, f, indent=1, sort_keys=True)
