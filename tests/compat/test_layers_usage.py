@@ -141,3 +141,24 @@ def test_text_classifier_trains_and_infers(tf1):
   assert losses[-1] < 0.5 * losses[0], losses
   np.testing.assert_array_equal(infer1, infer2)  # no dropout, moving stats
   assert np.abs(train1 - infer1).max() > 1e-3
+
+
+def test_install_makes_the_names_resolve(tf1):
+  """Every name this part adds resolves to compat through the spellings TF1
+  code used."""
+  from compat import contrib_layers, cudnn_rnn, layers  # pylint: disable=g-import-not-at-top
+  import tensorflow.contrib.layers as contrib_layers_mod  # pylint: disable=g-import-not-at-top
+  from tensorflow.contrib import cudnn_rnn as cudnn_mod  # pylint: disable=g-import-not-at-top
+  from tensorflow.contrib import layers as layers_mod  # pylint: disable=g-import-not-at-top
+  assert contrib_layers_mod is layers_mod is tf1.contrib.layers
+  for name in layers.LAYER_NAMES:
+    assert getattr(tf1.layers, name) is getattr(layers, name), name
+    assert getattr(tf.compat.v1.layers, name) is getattr(layers, name), name
+  for name in contrib_layers.__all__:
+    assert getattr(layers_mod, name) is getattr(contrib_layers, name), name
+  for name in cudnn_rnn.__all__:
+    assert getattr(cudnn_mod, name) is getattr(cudnn_rnn, name), name
+  assert (tf1.contrib.rnn.CudnnCompatibleLSTMCell is
+          cudnn_rnn.CudnnCompatibleLSTMCell)
+  assert (tf1.contrib.rnn.CudnnCompatibleGRUCell is
+          cudnn_rnn.CudnnCompatibleGRUCell)
