@@ -77,12 +77,16 @@ class CudnnCompatibleGRUCell(GRUCell):
                        % inputs_shape)
     units = self._num_units
     init = self._kernel_initializer
-    zeros = self._bias_initializer or v1.zeros_initializer()
+    # The cuDNN layer sets both (its gate bias is a sum of two cuDNN biases).
+    gate_init = getattr(self, "_gate_bias_init", None)
+    zeros = (getattr(self, "_candidate_bias_init", None) or
+             self._bias_initializer or v1.zeros_initializer())
     self._gate_kernel = self.add_variable(
         "gates/kernel", [depth + units, 2 * units], initializer=init)
     self._gate_bias = self.add_variable(
         "gates/bias", [2 * units],
-        initializer=self._bias_initializer or v1.constant_initializer(1.0))
+        initializer=(gate_init or self._bias_initializer or
+                     v1.constant_initializer(1.0)))
     self._input_kernel = self.add_variable(
         "candidate/input_projection/kernel", [depth, units], initializer=init)
     self._hidden_kernel = self.add_variable(
@@ -530,7 +534,11 @@ class CudnnGRU(_CudnnRNN):
 
   def _make_cell(self):
     cell = CudnnCompatibleGRUCell(self._num_units)
-    cell._bias_initializer = _summed_bias_init(self._bias_initializer)  # pylint: disable=protected-access
+    # pylint: disable=protected-access
+    cell._gate_bias_init = _summed_bias_init(self._bias_initializer)
+    cell._candidate_bias_init = (self._bias_initializer or
+                                 v1.zeros_initializer())
+    # pylint: enable=protected-access
     return cell
 
 

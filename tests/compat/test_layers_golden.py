@@ -174,3 +174,30 @@ def test_opaque_buffer_of_wrong_size_names_the_problem():
                      r"canonical layout .* has \d+: .*restore the canonical"):
     cudnn_rnn.opaque_to_canonical("lstm", 1, 3, 4, "unidirectional",
                                   np.zeros(10))
+
+
+def test_cudnn_initial_values_follow_tf1_layer():
+  """As TF1's layer initialised cuDNN's own tensors: every per-gate matrix
+  ``[units, width]`` by ``kernel_initializer`` (Glorot on that block by
+  default), every cuDNN bias vector by ``bias_initializer`` (zeros), so the
+  canonical LSTM and GRU-gate biases (sums of two) hold twice its value."""
+  with tf.Graph().as_default():
+    lstm = cudnn_rnn.CudnnLSTM(1, 3, seed=1)
+    lstm(tf.zeros([2, 1, 20]))
+    gru = cudnn_rnn.CudnnGRU(1, 3, bias_initializer=v1.constant_initializer(
+        0.1))
+    gru(tf.zeros([2, 1, 4]))
+    with v1.Session() as sess:
+      sess.run(v1.global_variables_initializer())
+      kernel, bias = sess.run(lstm.variables)
+      gru_values = {v.op.name.split("cell/")[-1]: sess.run(v)
+                    for v in gru.variables}
+  np.testing.assert_array_equal(bias, np.zeros(12))
+  x_part, h_part = np.abs(kernel[:20]), np.abs(kernel[20:])
+  assert x_part.max() <= np.sqrt(6. / 23)  # Glorot of a [3, 20] block
+  assert np.sqrt(6. / 23) < h_part.max() <= np.sqrt(6. / 6)  # of [3, 3]
+  np.testing.assert_allclose(gru_values["gates/bias"], np.full(6, 0.2))
+  np.testing.assert_allclose(
+      gru_values["candidate/input_projection/bias"], np.full(3, 0.1))
+  np.testing.assert_allclose(
+      gru_values["candidate/hidden_projection/bias"], np.full(3, 0.1))
