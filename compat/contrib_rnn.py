@@ -6,6 +6,7 @@ The cells and wrappers are ours; the RNN drivers are TF's own
 
 import tensorflow as tf
 
+from compat.cudnn_rnn import CudnnCompatibleGRUCell, CudnnCompatibleLSTMCell
 from compat.fused import LSTMBlockCell, LSTMBlockFusedCell
 from compat.rnn_cell import (BasicLSTMCell, BasicRNNCell, GRUCell,
                              LayerRNNCell, LSTMCell, LSTMStateTuple,
@@ -19,6 +20,7 @@ static_state_saving_rnn = tf.compat.v1.nn.static_state_saving_rnn
 static_bidirectional_rnn = tf.compat.v1.nn.static_bidirectional_rnn
 
 __all__ = [
+    "CudnnCompatibleGRUCell", "CudnnCompatibleLSTMCell",
     "BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper",
     "EmbeddingWrapper", "GRUCell", "InputProjectionWrapper", "LSTMBlockCell",
     "LSTMBlockFusedCell", "LSTMCell", "LSTMStateTuple", "LayerRNNCell",

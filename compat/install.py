@@ -151,6 +151,7 @@ def install(seeded_initializers=True):
     contrib.seq2seq = contrib_seq2seq
   # -- end compat.seq2seq --
   contrib.__path__ = []  # a package, so "import tensorflow.contrib.rnn" works
+  _install_layers_and_cudnn(contrib)
   tf.contrib = contrib
   for v1 in _v1_modules():
     v1.contrib = contrib
@@ -182,6 +183,25 @@ def _install_upgrade_v2_names(seeded_initializers):
              "tensorflow.compat.v1.keras.initializers",
              "TF 1.x Keras initialisers, graph-seeded (tf1-rnn compat).",
              attrs)
+
+
+# --- layers-cudnn block: the rest of tf.compat.v1.layers, tf.contrib.cudnn_rnn.
+def _install_layers_and_cudnn(contrib):
+  """``tf.compat.v1.layers.<LAYER_NAMES>``, ``tf.contrib.cudnn_rnn`` and
+  ``tf.contrib.layers`` (also ``from tensorflow.contrib import cudnn_rnn,
+  layers`` and ``import tensorflow.contrib.layers``)."""
+  from compat import contrib_layers, cudnn_rnn, layers  # pylint: disable=g-import-not-at-top
+  attrs = {n: getattr(layers, n) for n in layers.LAYER_NAMES}
+  for v1 in _v1_modules():
+    _replace(v1, "layers", "tensorflow.compat.v1.layers",
+             "TF1 tf.layers (tf1-rnn compat).", attrs)
+  contrib.cudnn_rnn = _module(
+      "tensorflow.contrib.cudnn_rnn", "tf.contrib.cudnn_rnn (tf1-rnn compat).",
+      {n: getattr(cudnn_rnn, n) for n in cudnn_rnn.__all__})
+  contrib.layers = _module(
+      "tensorflow.contrib.layers", "tf.contrib.layers (tf1-rnn compat).",
+      {n: getattr(contrib_layers, n) for n in contrib_layers.__all__})
+# --- end of layers-cudnn block.
 
 
 def is_installed():
