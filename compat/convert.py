@@ -26,7 +26,8 @@ Adam: TF1's ``AdamOptimizer`` and Keras 3's ``Adam`` compute the same update,
 ``var -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)``, with
 epsilon added to ``sqrt(v)`` in both ("epsilon hat"), so epsilon carries over
 unchanged; only the defaults differ (TF1 1e-8, Keras 1e-7): pass TF1's value.
-TF1 keeps ``beta1_power = b1^t``; Keras keeps ``iterations = t``.
+After t steps TF1 holds ``beta1_power = b1^(t+1)`` (the power of the next
+step); Keras holds ``iterations = t``.
 """
 
 import argparse
@@ -525,6 +526,13 @@ def model_variable_names(spec):
 
 # ------------------------------------------------------------ comparison
 
+def _session_config():
+  """No Grappler rewrites: the graphs are tiny and run once."""
+  config = v1.ConfigProto()
+  config.graph_options.rewrite_options.disable_meta_optimizer = True
+  return config
+
+
 def _random_batch(spec, batch, time_steps, seed):
   rng = np.random.RandomState(seed)
   if spec["embedding"]:
@@ -561,7 +569,7 @@ def run_tf1(spec, checkpoint, x, labels, adam=None, weights=None):
                                    adam["beta2"], adam["epsilon"])
       gs = v1.train.get_or_create_global_step() if adam["has_step"] else None
       step = opt.apply_gradients(zip(grads, variables), global_step=gs)
-    with v1.Session(graph=graph) as sess:
+    with v1.Session(graph=graph, config=_session_config()) as sess:
       if weights is None:
         v1.train.Saver(var_list=v1.global_variables()).restore(sess,
                                                                checkpoint)
@@ -662,6 +670,8 @@ def adam_state_from_checkpoint(reader, spec, beta1, beta2):
   for name, beta in (("beta1_power", beta1), ("beta2_power", beta2)):
     power = float(reader.get_tensor(name))
     steps.append(math.log(power) / math.log(beta))
+  # TF1 keeps the power of the *next* step: after t steps, b1^(t + 1).
+  steps = [s - 1 for s in steps]
   t = int(round(steps[0]))
   # float32 powers: t is exact to well under one step for any real run.
   if abs(steps[0] - t) > 0.01 * max(1, t) or abs(steps[1] - t) > 0.01 * max(
@@ -792,10 +802,11 @@ def to_keras(checkpoint, output, optimizer_state=False, learning_rate=0.001,
 
 
 def to_tf1(weights_path, prefix, spec_path=None, batch=3, time_steps=5,
-           seed=0, summary=print):
+           seed=0, summary=print, verify=True):
   """Keras weights written by ``--to=keras`` -> a TF1 checkpoint at
-  ``prefix``, verified like ``to_keras``; the model comes from the
-  equivalence report beside the weights (or ``spec_path``)."""
+  ``prefix``, verified like ``to_keras`` (unless ``verify=False``: returns
+  None); the model comes from the equivalence report beside the weights (or
+  ``spec_path``)."""
   spec_path = spec_path or _report_path(weights_path)
   if not os.path.exists(spec_path):
     raise ConvertError("%s not found: --to=tf1 rebuilds the model from the "
@@ -814,12 +825,14 @@ def to_tf1(weights_path, prefix, spec_path=None, batch=3, time_steps=5,
         [1, 1] + ([] if spec["embedding"] else
                   [spec["cells"][0]["input_depth"]]),
         tf.int32 if spec["embedding"] else tf.float32))
-    with v1.Session(graph=graph) as sess:
+    with v1.Session(graph=graph, config=_session_config()) as sess:
       by_name = {v.op.name: v for v in v1.global_variables()}
       for name, value in weights.items():
         by_name[name].load(value, sess)
       v1.train.Saver(var_list=v1.global_variables()).save(
           sess, prefix, write_meta_graph=False)
+  if not verify:
+    return None
   x, labels = _random_batch(spec, batch, time_steps, seed)
   tf1_out = run_tf1(spec, prefix, x, labels)
   keras_out = run_keras(spec, keras_weights, x, labels)
