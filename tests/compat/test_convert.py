@@ -27,6 +27,7 @@ from tests.compat.helpers import GOLDEN, REPO
 v1 = tf.compat.v1
 
 BATCH, TIME, DEPTH, VOCAB, EMBED = 2, 4, 3, 7, 5
+LABELS = np.arange(BATCH * TIME).reshape(BATCH, TIME)
 CELLS = {"rnn": compat.BasicRNNCell, "gru": compat.GRUCell,
          "basic_lstm": compat.BasicLSTMCell, "lstm": compat.LSTMCell,
          "block": compat.LSTMBlockCell}
@@ -42,7 +43,9 @@ def _inputs(embedding):
 def write_checkpoint(path, topology, kinds, units, embedding, dense,
                      adam_steps=0):
   """Build a TF1 model as user code did, give every variable non-zero
-  values, save it; returns ``(inputs, logits, {name: value})``."""
+  values (then train ``adam_steps`` Adam steps), save it; returns
+  ``(inputs, logits, {name: value})`` (and, after Adam steps, the values
+  after TF1's next step, which is not saved)."""
   x_value = _inputs(embedding)
   with tf.Graph().as_default() as graph:
     v1.set_random_seed(3)
@@ -82,8 +85,7 @@ def write_checkpoint(path, topology, kinds, units, embedding, dense,
     logits = out
     variables = v1.global_variables()
     if adam_steps:
-      labels = tf.constant(np.arange(BATCH * TIME).reshape(BATCH, TIME) %
-                           logits.shape[-1])
+      labels = tf.constant(LABELS % logits.shape[-1])
       loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
           labels=labels, logits=logits))
       train = v1.train.AdamOptimizer(0.01).minimize(
@@ -98,6 +100,10 @@ def write_checkpoint(path, topology, kinds, units, embedding, dense,
       v1.train.Saver().save(sess, path, write_meta_graph=False)
       logits_value = sess.run(logits)
       values = {v.op.name: sess.run(v) for v in variables}
+      if adam_steps:  # and TF1's next step, not saved
+        sess.run(train)
+        return x_value, logits_value, values, {
+            v.op.name: sess.run(v) for v in variables}
   return x_value, logits_value, values
 
 
@@ -207,8 +213,8 @@ def test_genuine_tf1_checkpoint_and_report(tmp_path, capsys):
 
 def test_adam_state_resumes_in_keras(tmp_path):
   ckpt = str(tmp_path / "model.ckpt")
-  x, _, values = write_checkpoint(ckpt, "uni", ["basic_lstm", "gru"], [4, 3],
-                                  True, [3], adam_steps=2)
+  x, _, values, next_step = write_checkpoint(
+      ckpt, "uni", ["basic_lstm", "gru"], [4, 3], True, [3], adam_steps=2)
   out = str(tmp_path / "model.weights.h5")
   report = convert.to_keras(ckpt, out, optimizer_state=True,
                             learning_rate=0.01, summary=None)
@@ -230,13 +236,28 @@ def test_adam_state_resumes_in_keras(tmp_path):
   np.testing.assert_array_equal(
       np.asarray(opt._momentums[opt._get_variable_index(emb)]),  # pylint: disable=protected-access
       reader.get_tensor("embedding/Adam"))
-  # Keras's default epsilon (1e-7) would be another update: the check bites.
-  tf1_ = convert.run_tf1(spec, ckpt, *convert._random_batch(spec, 3, 5, 0),
-                         adam=dict(learning_rate=0.01, beta1=0.9, beta2=0.999,
-                                   epsilon=1e-8, has_step=True))
-  moved = max(np.max(np.abs(tf1_["after_step"][n] - values[n]))
-              for n in step)
-  assert moved > 1e-3
+  # TF1's own next step (the graph that trained, its own batch) against one
+  # Keras step from the converted weights and state on the same batch.
+  _, probe, owners = convert.build_keras(spec)
+  for layer in probe.layers:
+    if layer.weights:
+      layer.set_weights(model.get_layer(layer.name).get_weights())
+  opt = convert.load_keras_adam(probe, str(tmp_path / "model.adam.npz"))
+  with tf.GradientTape() as tape:
+    logits = probe(x)[0]
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=LABELS % logits.shape[-1], logits=logits))
+  variables = probe.trainable_variables
+  opt.apply_gradients(zip([tf.convert_to_tensor(g) for g in
+                           tape.gradient(loss, variables)], variables))
+  names = convert._layer_names(spec, owners)  # pylint: disable=protected-access
+  after = convert._map_to_tf1(  # pylint: disable=protected-access
+      spec, owners, convert.keras_layer_weights(probe, names), 1.0)
+  assert int(opt.iterations) == 3
+  for name, value in next_step.items():
+    np.testing.assert_allclose(after[name], value, rtol=0, atol=1e-5,
+                               err_msg=name)
+    assert np.max(np.abs(value - values[name])) > 1e-4, name  # it moved
 
 
 def _unmappable(tmp_path):
