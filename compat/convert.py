@@ -204,8 +204,8 @@ def detect(shapes, forget_bias=FORGET_BIAS):
         continue
       cell = cells.setdefault(place, {"kind": kind_name, "scope": prefix,
                                       "shapes": {}, "names": {}})
-      if cell["kind"] != kind_name:
-        unknown.add(name)
+      if cell["kind"] != kind_name or cell["scope"] != prefix:
+        unknown.add(name)  # two cells claim one place
         continue
       cell["shapes"][leaf] = shape
       cell["names"][leaf] = name
@@ -737,6 +737,12 @@ def _report_path(weights_or_prefix):
   return base + ".equivalence.json"
 
 
+def _make_parent(path):
+  parent = os.path.dirname(os.path.abspath(path))
+  if not os.path.isdir(parent):
+    os.makedirs(parent)
+
+
 def _adam_path(weights_path):
   return weights_path[:-len(".weights.h5")] + ".adam.npz"
 
@@ -770,7 +776,9 @@ def to_keras(checkpoint, output, optimizer_state=False, learning_rate=0.001,
         checkpoint, str(e).splitlines()[0]))
   shapes = reader.get_variable_to_shape_map()
   spec = detect(shapes, forget_bias)
+  _make_parent(output)
   names = model_variable_names(spec)
+  spec_names = set(names)
   weights = {n: reader.get_tensor(n) for n in names}
   model, _, owners = build_keras(spec)
   keras_weights = _map_to_keras(spec, owners, weights, forget_bias)
@@ -793,7 +801,9 @@ def to_keras(checkpoint, output, optimizer_state=False, learning_rate=0.001,
       "direction": "tf1->keras", "checkpoint": checkpoint, "output": output,
       "inputs": {"batch": batch, "time": time_steps, "seed": seed},
       "optimizer": dict(hyper, iterations=int(np.load(adam_arrays)[
-          "iterations"])) if hyper else None})
+          "iterations"]), state=_adam_path(output), tf1_slots={
+              n: list(s) for n, s in sorted(shapes.items())
+              if n not in spec_names}) if hyper else None})
   if not report["ok"]:
     raise ConvertError("TF1 and Keras disagree beyond %g; see %s" % (
         TOLERANCE, _report_path(output)))
@@ -820,6 +830,7 @@ def to_tf1(weights_path, prefix, spec_path=None, batch=3, time_steps=5,
   names = _layer_names(spec, owners)
   keras_weights = keras_layer_weights(model, names)
   weights = _map_to_tf1(spec, owners, keras_weights, spec["forget_bias"])
+  _make_parent(prefix)
   with tf.Graph().as_default() as graph:
     build_tf1(spec, tf.zeros(
         [1, 1] + ([] if spec["embedding"] else

@@ -220,6 +220,8 @@ def test_adam_state_resumes_in_keras(tmp_path):
                             learning_rate=0.01, summary=None)
   assert report["optimizer"]["iterations"] == 2
   assert report["optimizer"]["epsilon"] == 1e-8
+  assert report["optimizer"]["tf1_slots"]["beta1_power"] == []
+  assert report["optimizer"]["tf1_slots"]["embedding/Adam_1"] == [VOCAB, EMBED]
   step = report["adam_step"]
   assert sorted(step) == sorted(n for n in values if "Adam" not in n and
                                 n not in ("beta1_power", "beta2_power",
@@ -283,6 +285,14 @@ def test_unmappable_checkpoint_lists_variables(tmp_path):
                                "rnn/lstm_cell/w_i_diag",
                                "rnn/lstm_cell/w_o_diag"]
   assert not os.path.exists(str(tmp_path / "x.weights.h5"))
+  with pytest.raises(convert.ConvertError, match="cannot read checkpoint"):
+    convert.to_keras(str(tmp_path / "absent.ckpt"),
+                     str(tmp_path / "x.weights.h5"), summary=None)
+  with pytest.raises(convert.ConvertError, match="must end in .weights.h5"):
+    convert.to_keras(ckpt, str(tmp_path / "x.h5"), summary=None)
+  with pytest.raises(convert.ConvertError, match="equivalence report"):
+    convert.to_tf1(str(tmp_path / "x.weights.h5"), str(tmp_path / "y"),
+                   summary=None)
 
 
 def test_cli_error_exit_status(tmp_path):
