@@ -1,6 +1,7 @@
 """Convert a TF1 RNN checkpoint to Keras 3 weights and back, verified.
 
-    python -m compat.convert CHECKPOINT --to=keras OUTPUT.weights.h5 [--optimizer_state]
+    python -m compat.convert CHECKPOINT --to=keras OUTPUT.weights.h5 \
+        [--optimizer_state]
     python -m compat.convert INPUT.weights.h5 --to=tf1 OUTPUT_PREFIX
 
 ``--to=keras`` reads the checkpoint's variable names and shapes, detects the
@@ -38,10 +39,15 @@ import os
 import re
 import sys
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from compat import keras_mapping
+from compat.fused import LSTMBlockFusedCell
+from compat.layers import dense
+from compat.rnn_cell import (BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell,
+                             LSTMStateTuple, MultiRNNCell)
 
 v1 = tf.compat.v1
 
@@ -71,11 +77,6 @@ CellKind = collections.namedtuple("CellKind", [
 ])
 
 
-def _keras():
-  import keras  # pylint: disable=g-import-not-at-top
-  return keras
-
-
 def _lstm_kind(tf1_cell):
   return CellKind(
       leaves=("kernel", "bias"),
@@ -85,7 +86,7 @@ def _lstm_kind(tf1_cell):
           "w_o_diag": "peepholes (use_peepholes=True)",
           "projection/kernel": "an output projection (num_proj)"},
       units=lambda s: s["bias"][0] // 4,
-      keras=lambda u, name: _keras().layers.LSTM(
+      keras=lambda u, name: keras.layers.LSTM(
           u, return_sequences=True, return_state=True, name=name),
       tf1_cell=tf1_cell,
       to_keras=lambda w, d, fb: keras_mapping.lstm_to_keras(
@@ -95,18 +96,13 @@ def _lstm_kind(tf1_cell):
       state_names=("c", "h"))
 
 
-def _compat():
-  import compat  # pylint: disable=g-import-not-at-top
-  return compat
-
-
 CELL_KINDS = {
     "basic_rnn_cell": CellKind(
         leaves=("kernel", "bias"), unsupported={},
         units=lambda s: s["bias"][0],
-        keras=lambda u, name: _keras().layers.SimpleRNN(
+        keras=lambda u, name: keras.layers.SimpleRNN(
             u, return_sequences=True, return_state=True, name=name),
-        tf1_cell=lambda u, fb: _compat().BasicRNNCell(u),
+        tf1_cell=lambda u, fb: BasicRNNCell(u),
         to_keras=lambda w, d, fb: keras_mapping.basic_rnn_to_keras(
             w["kernel"], w["bias"], d),
         to_tf1=lambda k, fb: dict(zip(("kernel", "bias"),
@@ -116,10 +112,10 @@ CELL_KINDS = {
         leaves=("gates/kernel", "gates/bias", "candidate/kernel",
                 "candidate/bias"), unsupported={},
         units=lambda s: s["candidate/bias"][0],
-        keras=lambda u, name: _keras().layers.GRU(
+        keras=lambda u, name: keras.layers.GRU(
             u, reset_after=False, return_sequences=True, return_state=True,
             name=name),
-        tf1_cell=lambda u, fb: _compat().GRUCell(u),
+        tf1_cell=lambda u, fb: GRUCell(u),
         to_keras=lambda w, d, fb: keras_mapping.gru_to_keras(
             w["gates/kernel"], w["gates/bias"], w["candidate/kernel"],
             w["candidate/bias"], d),
@@ -128,13 +124,13 @@ CELL_KINDS = {
              "candidate/bias"), keras_mapping.keras_to_gru(k))),
         state_names=("h",)),
     "basic_lstm_cell": _lstm_kind(
-        lambda u, fb: _compat().BasicLSTMCell(u, forget_bias=fb)),
+        lambda u, fb: BasicLSTMCell(u, forget_bias=fb)),
     # LSTMCell and LSTMBlockCell share this scope and layout.
     "lstm_cell": _lstm_kind(
-        lambda u, fb: _compat().LSTMCell(u, forget_bias=fb)),
+        lambda u, fb: LSTMCell(u, forget_bias=fb)),
     # LSTMBlockFusedCell: a whole time-major sequence, topology "fused".
     "lstm_fused_cell": _lstm_kind(
-        lambda u, fb: _compat().LSTMBlockFusedCell(u, forget_bias=fb)),
+        lambda u, fb: LSTMBlockFusedCell(u, forget_bias=fb)),
 }
 
 # Scope paths before the cell scope: topology, direction, layer.
@@ -177,7 +173,7 @@ def detect(shapes, forget_bias=FORGET_BIAS):
   model, _, _ = _split_optimizer(shapes)
   unknown, problems = set(), []
   cells = collections.OrderedDict()  # (topology, layer, dir) -> cell info
-  dense = {}
+  dense_found = {}
   embedding = None
   for name, shape in sorted(model.items()):
     shape = list(shape)
@@ -212,8 +208,8 @@ def detect(shapes, forget_bias=FORGET_BIAS):
       continue
     match = _DENSE_RE.match(name)
     if match:
-      dense.setdefault(int(match.group("n") or 0), {})[match.group("leaf")] = (
-          name, shape)
+      layer = dense_found.setdefault(int(match.group("n") or 0), {})
+      layer[match.group("leaf")] = (name, shape)
       continue
     if name == "embedding" and len(shape) == 2:
       embedding = shape
@@ -251,14 +247,14 @@ def detect(shapes, forget_bias=FORGET_BIAS):
           "multi": any("multi_rnn_cell" in n for c in cells.values()
                        for n in c["names"].values()),
           "cells": layers, "dense": [], "forget_bias": forget_bias}
-  for n in sorted(dense):
-    if "kernel" not in dense[n]:
+  for n in sorted(dense_found):
+    if "kernel" not in dense_found[n]:
       raise ConvertError("dense layer without kernel",
-                         [v[0] for v in dense[n].values()])
-    name, shape = dense[n]["kernel"]
+                         [v[0] for v in dense_found[n].values()])
+    name, shape = dense_found[n]["kernel"]
     spec["dense"].append({"name": name.rsplit("/", 1)[0], "units": shape[1],
                           "input_depth": shape[0],
-                          "use_bias": "bias" in dense[n]})
+                          "use_bias": "bias" in dense_found[n]})
   _check_chain(spec)
   return spec
 
@@ -320,7 +316,6 @@ def _check_chain(spec):
 # ------------------------------------------------------------ keras model
 
 def _reverse_time():
-  keras = _keras()
   return keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=1))
 
 
@@ -329,7 +324,6 @@ def build_keras(spec, time_steps=None):
   weights are what ``--to=keras`` writes); ``probe`` also returns every final
   state; ``rnn_layers[i]`` is the Keras layer of ``spec["cells"]`` entries
   (a Bidirectional layer holds a fw and a bw cell)."""
-  keras = _keras()
   if spec["embedding"]:
     inp = keras.Input((time_steps,), dtype="int32", name="ids")
     x = keras.layers.Embedding(*spec["embedding"], name="embedding")(inp)
@@ -457,7 +451,6 @@ def _layer_names(spec, owners):
 def build_tf1(spec, inputs):
   """Logits and ``{state key: tensor}`` of the TF1 graph the spec describes,
   built with ``compat`` (variable names as in the checkpoint)."""
-  compat = _compat()
   fb = spec["forget_bias"]
   if spec["embedding"]:
     emb = v1.get_variable("embedding", spec["embedding"])
@@ -471,7 +464,7 @@ def build_tf1(spec, inputs):
 
   def stacked(direction):
     cells = [cell_of(c[0 if direction == "fw" else 1]) for c in layers]
-    return compat.MultiRNNCell(cells) if spec["multi"] else cells[0]
+    return MultiRNNCell(cells) if spec["multi"] else cells[0]
 
   states = {}
 
@@ -479,7 +472,7 @@ def build_tf1(spec, inputs):
     per = state if spec["multi"] and layer is None else (state,)
     for k, st in enumerate(per):
       k = k if layer is None else layer
-      names = ("c", "h") if isinstance(st, compat.LSTMStateTuple) else ("h",)
+      names = ("c", "h") if isinstance(st, LSTMStateTuple) else ("h",)
       values = st if names == ("c", "h") else (st,)
       for n, value in zip(names, values):
         states["%s/%d/%s" % (direction, k, n)] = value
@@ -509,7 +502,7 @@ def build_tf1(spec, inputs):
         record("fw", sf, k)
         record("bw", sb, k)
   for layer in spec["dense"]:
-    x = compat.dense(x, layer["units"], use_bias=layer["use_bias"],
+    x = dense(x, layer["units"], use_bias=layer["use_bias"],
                      name=layer["name"])
   return x, states
 
@@ -586,7 +579,6 @@ def run_tf1(spec, checkpoint, x, labels, adam=None, weights=None):
 
 
 def run_keras(spec, keras_weights, x, labels, adam_state=None):
-  keras = _keras()
   model, probe, owners = build_keras(spec, x.shape[1])
   for name, values in keras_weights.items():
     model.get_layer(name).set_weights(values)
@@ -627,7 +619,9 @@ def compare(spec, tf1, keras_out, tolerance=TOLERANCE):
   difference is within ``tolerance`` (gradients and Adam steps relative to
   their largest magnitude when that exceeds 1)."""
   def entry(a, b, relative=False):
-    scale = max(1.0, float(np.max(np.abs(a)))) if relative and np.size(a) else 1.0
+    scale = 1.0
+    if relative and np.size(a):
+      scale = max(1.0, float(np.max(np.abs(a))))
     d = _diff(a, b)
     return {"shape": list(np.shape(a)), "max_abs_diff": d,
             "tolerance": tolerance * scale, "ok": d <= tolerance * scale}
@@ -708,7 +702,6 @@ def save_keras_adam(path, spec, state, hyper):
 def load_keras_adam(model, path_or_arrays):
   """A ``keras.optimizers.Adam`` for ``model`` holding the state written by
   ``--optimizer_state`` (hyper-parameters, step, ``m`` and ``v``)."""
-  keras = _keras()
   arrays = (np.load(path_or_arrays) if isinstance(path_or_arrays, str)
             else path_or_arrays)
   hyper = {k[len("hyper:"):]: float(arrays[k]) for k in arrays.keys()
@@ -723,8 +716,10 @@ def load_keras_adam(model, path_or_arrays):
       continue
     slot, layer, k = key.split(":")
     var = model.get_layer(layer).trainable_weights[int(k)]
-    slots = opt._momentums if slot == "m" else opt._velocities  # pylint: disable=protected-access
-    slots[opt._get_variable_index(var)].assign(arrays[key])  # pylint: disable=protected-access
+    # Keras 3 has no public accessor for Adam's slots of one variable.
+    # pylint: disable=protected-access
+    slots = opt._momentums if slot == "m" else opt._velocities
+    slots[opt._get_variable_index(var)].assign(arrays[key])
   return opt
 
 

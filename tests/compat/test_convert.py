@@ -235,8 +235,9 @@ def test_adam_state_resumes_in_keras(tmp_path):
   assert int(opt.iterations) == 2 and float(opt.epsilon) == 1e-8
   reader = tf.train.load_checkpoint(ckpt)
   emb = model.get_layer("embedding").trainable_weights[0]
+  index = opt._get_variable_index(emb)  # pylint: disable=protected-access
   np.testing.assert_array_equal(
-      np.asarray(opt._momentums[opt._get_variable_index(emb)]),  # pylint: disable=protected-access
+      np.asarray(opt._momentums[index]),  # pylint: disable=protected-access
       reader.get_tensor("embedding/Adam"))
   # TF1's own next step (the graph that trained, its own batch) against one
   # Keras step from the converted weights and state on the same batch.
