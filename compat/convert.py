@@ -742,9 +742,13 @@ def _adam_path(weights_path):
   return weights_path[:-len(".weights.h5")] + ".adam.npz"
 
 
-def _verify(spec, tf1_out, keras_out, report_path, extra):
+def _verify(spec, model, owners, tf1_out, keras_out, report_path, extra):
   report = compare(spec, tf1_out, keras_out)
   report.update(extra)
+  report["keras_weights"] = {w.path: list(w.shape) for w in model.weights}
+  report["keras_layer_from_tf1"] = {
+      layer.name: [n for c in cells for n in c["names"].values()]
+      for layer, cells in owners}
   report["spec"] = spec
   with open(report_path, "w") as f:
     json.dump(report, f, indent=1, sort_keys=True)
@@ -783,6 +787,9 @@ def to_keras(checkpoint, output, optimizer_state=False, learning_rate=0.001,
     model.summary(print_fn=summary)
   x, labels = _random_batch(spec, batch, time_steps, seed)
   adam, adam_arrays, hyper = None, None, None
+  if not optimizer_state and _split_optimizer(shapes)[1]:
+    print("note: the checkpoint holds Adam slots; --optimizer_state would "
+          "convert them too", file=sys.stderr)
   if optimizer_state:
     hyper = {"learning_rate": learning_rate, "beta1": beta1, "beta2": beta2,
              "epsilon": epsilon}
@@ -792,7 +799,7 @@ def to_keras(checkpoint, output, optimizer_state=False, learning_rate=0.001,
     adam_arrays = _adam_path(output)
   tf1_out = run_tf1(spec, checkpoint, x, labels, adam=adam)
   keras_out = run_keras(spec, keras_weights, x, labels, adam_arrays)
-  report = _verify(spec, tf1_out, keras_out, _report_path(output), {
+  report = _verify(spec, model, owners, tf1_out, keras_out, _report_path(output), {
       "direction": "tf1->keras", "checkpoint": checkpoint, "output": output,
       "inputs": {"batch": batch, "time": time_steps, "seed": seed},
       "optimizer": dict(hyper, iterations=int(np.load(adam_arrays)[
@@ -842,7 +849,7 @@ def to_tf1(weights_path, prefix, spec_path=None, batch=3, time_steps=5,
   x, labels = _random_batch(spec, batch, time_steps, seed)
   tf1_out = run_tf1(spec, prefix, x, labels)
   keras_out = run_keras(spec, keras_weights, x, labels)
-  report = _verify(spec, tf1_out, keras_out, _report_path(prefix), {
+  report = _verify(spec, model, owners, tf1_out, keras_out, _report_path(prefix), {
       "direction": "keras->tf1", "weights": weights_path, "output": prefix,
       "inputs": {"batch": batch, "time": time_steps, "seed": seed}})
   if not report["ok"]:

@@ -191,6 +191,10 @@ def test_genuine_tf1_checkpoint_and_report(tmp_path, capsys):
                                            expected["x"]),
                              expected["logits"], rtol=0, atol=1e-5)
   assert report["ok"] and report["tolerance"] == 1e-5
+  assert report["keras_weights"]["rnn_1/lstm_cell/kernel"] == [6, 24]
+  assert report["keras_layer_from_tf1"]["rnn_0"] == [
+      "rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel",
+      "rnn/multi_rnn_cell/cell_0/basic_lstm_cell/bias"]
   assert sorted(report["states"]) == ["fw/0/c", "fw/0/h", "fw/1/c", "fw/1/h"]
   assert report["states"]["fw/1/h"]["shape"] == [3, 6]
   assert report["logits"]["shape"] == [3, 5, 3]
