@@ -53,12 +53,13 @@ def read_text(path, min_chars=1):
   if not raw.strip():
     raise CorpusError("corpus file %s is empty; pass --corpus=PATH to a "
                       "non-empty UTF-8 text file" % path)
-  if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark
+  # UTF-16 with its byte-order mark (and the NUL bytes its newlines and
+  # spaces have, which tell it from bytes that are merely not UTF-8).
+  if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in raw:
     try:
       raw = raw.decode("utf-16").encode("utf-8")
     except UnicodeError:
-      raise CorpusError("corpus file %s starts like UTF-16 but does not "
-                        "decode as UTF-16; convert it to UTF-8" % path)
+      pass  # not UTF-16 after all: reported below as not UTF-8
   if b"\x00" in raw[:1 << 20]:
     raise CorpusError("corpus file %s looks binary (it contains NUL bytes); "
                       "pass a UTF-8 text file" % path)

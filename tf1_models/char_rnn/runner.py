@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import configs, corpus, training
+from tf1_models import configs, corpus, files, training
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn import keras_model
@@ -201,9 +201,9 @@ def export_keras(config, keras_file, log=print):
                                  cfg["rnn_size"], cfg["num_layers"])
   convert.set_keras_weights(net, convert.tf1_to_keras(
       weights, cfg["model"], cfg["num_layers"], cfg["tie_layers"]))
-  net.model.save_weights(keras_file)
-  with open(_keras_meta_path(keras_file), "w", encoding="utf-8") as f:
-    json.dump(dict(meta, source=ckpt), f, ensure_ascii=False)
+  with files.atomic_path(keras_file, suffix=".weights.h5") as tmp:
+    net.model.save_weights(tmp)
+  files.write_json(_keras_meta_path(keras_file), dict(meta, source=ckpt))
   log("wrote %s and %s from %s" % (keras_file, _keras_meta_path(keras_file),
                                    ckpt))
   return net
