@@ -2,13 +2,13 @@
 # Long quality runs and benchmarks (not part of the default test suite).
 # Each prints the figure it is judged by. Needs ../shared/data beside the checkout.
 # Usage: ./run_all.sh [section ...]
-#   sections: tests char_rnn text8_lstm word2vec next_char seq2seq distributed bench (default: all)
+#   sections: tests char_rnn text8_lstm word2vec next_char seq2seq distributed bench chaos (default: all)
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-runs/run_all}
 mkdir -p "$RUNS"
 want() { [ $# -eq 0 ] || [[ " $SECTIONS " == *" $1 "* ]]; }
-SECTIONS="${*:-tests char_rnn text8_lstm word2vec next_char seq2seq distributed bench}"
+SECTIONS="${*:-tests char_rnn text8_lstm word2vec next_char seq2seq distributed bench chaos}"
 
 if want tests; then
   echo "== full test suite, including slow tests"
@@ -89,4 +89,9 @@ fi
 if want bench; then
   echo "== char_rnn benchmark (targets: in-graph sampler >= 5x; TF1/Keras training >= 1)"
   python -m tf1_models.char_rnn.benchmark
+fi
+
+if want chaos; then
+  echo "== chaos: kill -9 each model's training 5 times, resume; final weights vs an uninterrupted run"
+  python -m tests.chaos --kills=5
 fi

@@ -1,0 +1,46 @@
+"""tf1-rnn's models.
+
+Importing the package imports TensorFlow quietly: TF 2.21 prints its C++
+start-up lines (the CUDA probe "Could not find cuda drivers" on CPU-only
+hosts, oneDNN and CPU-feature notices) on stderr while ``tensorflow`` is
+first imported, before ``TF_CPP_MIN_LOG_LEVEL`` can filter them. So, unless
+you set ``TF_CPP_MIN_LOG_LEVEL`` yourself (``0`` shows everything), the
+package sets it to 3 and imports TensorFlow with file descriptor 2 captured,
+passing on every captured line that is not a C++ log line.
+"""
+
+import os
+import re
+import sys
+import tempfile
+
+_CPP_LOG_LINE = re.compile(
+    r"^([IWE]\d{4} |WARNING: All log messages before absl::InitializeLog|"
+    r"To enable the following instructions:)")
+
+
+def _import_tensorflow_quietly():
+  if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    return
+  os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+  try:
+    sys.stderr.flush()
+    saved = os.dup(2)
+  except (OSError, ValueError):  # no real stderr (embedded interpreters)
+    return
+  with tempfile.TemporaryFile() as capture:
+    os.dup2(capture.fileno(), 2)
+    try:
+      import tensorflow  # pylint: disable=g-import-not-at-top,unused-import
+    finally:
+      os.dup2(saved, 2)
+      os.close(saved)
+      capture.seek(0)
+      text = capture.read().decode("utf-8", "replace")
+      kept = [line for line in text.splitlines(True)
+              if not _CPP_LOG_LINE.match(line)]
+      if kept:
+        sys.stderr.write("".join(kept))
+
+
+_import_tensorflow_quietly()

@@ -10,6 +10,8 @@ import logging
 import os
 import sys
 
+from tf1_models import configs
+
 # 3 also hides the CUDA-probe error the GPU wheel prints on CPU-only hosts;
 # set TF_CPP_MIN_LOG_LEVEL yourself to see C++ logs again.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -83,13 +85,16 @@ def config_from_flags(flag_values, config_cls, preset_fn, preset_name):
 
 def setup(argv, flag_values, config_module):
   """Start of every ``main``: refuse stray arguments, quiet TensorFlow, and
-  return ``config_module.preset(--config)`` with explicit flags applied."""
+  return ``config_module.preset(--config)`` with explicit flags applied and
+  its numbers checked (``configs.check_numbers``)."""
   from absl import app  # pylint: disable=g-import-not-at-top
   if len(argv) > 1:
     raise app.UsageError("unexpected arguments: %s" % " ".join(argv[1:]))
   quiet_tensorflow()
-  return config_from_flags(flag_values, config_module.Config,
-                           config_module.preset, flag_values.config)
+  config = config_from_flags(flag_values, config_module.Config,
+                             config_module.preset, flag_values.config)
+  configs.check_numbers(config)
+  return config
 
 
 def define_cluster_flags():

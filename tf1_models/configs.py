@@ -33,3 +33,46 @@ def require_positive_float(config, key):
   if not getattr(config, key) > 0:
     raise UserError("--%s must be positive, got %g" % (key, getattr(config,
                                                                       key)))
+
+
+# Numeric checks every model's config gets (``check_numbers``, run by
+# ``cli.setup`` before a model's own ``validate``), keyed by field name.
+INT32_MAX = 2 ** 31 - 1
+# Loop frequencies: a step count is taken modulo these.
+EVERY_FIELDS = ("checkpoint_every", "log_every", "summary_frequency",
+                "steps_per_checkpoint", "neighbours_every", "decay_steps")
+# Floats (all must be >= 0) that must be > 0 / in [0, 1).
+POSITIVE_FLOATS = ("learning_rate", "clip_norm", "max_gradient_norm",
+                   "decay_rate", "learning_rate_decay_factor")
+FRACTIONS = ("val_fraction",)
+
+
+def check_numbers(config):
+  """One-line ``UserError`` for a numeric field no model can run with:
+  integers negative or past int32 (TensorFlow's step and size type), a loop
+  frequency of 0, NaN/inf, a negative float (temperature, rates...), a
+  fraction outside [0, 1). Model-specific ranges stay in each model's ``validate``."""
+  for field in dataclasses.fields(config):
+    key, value = field.name, getattr(config, field.name)
+    if isinstance(value, bool):
+      continue
+    if isinstance(value, int):
+      if value < 0:
+        raise UserError("--%s must not be negative, got %d" % (key, value))
+      if value > INT32_MAX:
+        raise UserError("--%s=%d is too large (at most %d)" %
+                        (key, value, INT32_MAX))
+      if key in EVERY_FIELDS and value < 1:
+        raise UserError("--%s must be at least 1 (steps), got %d" %
+                        (key, value))
+    elif isinstance(value, float):
+      if value != value or value in (float("inf"), float("-inf")):
+        raise UserError("--%s must be a finite number, got %s" % (key, value))
+      if key in POSITIVE_FLOATS and not value > 0:
+        raise UserError("--%s must be positive, got %g" % (key, value))
+      if value < 0:
+        raise UserError("--%s must not be negative%s, got %g" %
+                        (key, " (0 is greedy)" if key == "temperature" else
+                         "", value))
+      if key in FRACTIONS and not 0 <= value < 1:
+        raise UserError("--%s must be in [0, 1), got %g" % (key, value))

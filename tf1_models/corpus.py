@@ -9,9 +9,9 @@ saved beside a checkpoint so sampling needs no corpus.
 """
 
 import collections
-import json
 import os
 
+from tf1_models import files
 from tf1_models.errors import CorpusError, VocabularyError
 
 PACKAGE_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -40,7 +40,8 @@ def resolve_corpus(flag_value, shared_name=None, shipped_name=None):
 
 
 def read_text(path, min_chars=1):
-  """Read a UTF-8 text file, refusing missing, empty and binary files."""
+  """Read a UTF-8 (or BOM-marked UTF-16) text file, refusing missing, empty
+  and binary files; CRLF line ends become "\n"."""
   if not os.path.exists(path):
     raise CorpusError("corpus file %s does not exist; pass --corpus=PATH to "
                       "a UTF-8 text file" % path)
@@ -52,6 +53,13 @@ def read_text(path, min_chars=1):
   if not raw.strip():
     raise CorpusError("corpus file %s is empty; pass --corpus=PATH to a "
                       "non-empty UTF-8 text file" % path)
+  # UTF-16 with its byte-order mark (and the NUL bytes its newlines and
+  # spaces have, which tell it from bytes that are merely not UTF-8).
+  if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in raw:
+    try:
+      raw = raw.decode("utf-16").encode("utf-8")
+    except UnicodeError:
+      pass  # not UTF-16 after all: reported below as not UTF-8
   if b"\x00" in raw[:1 << 20]:
     raise CorpusError("corpus file %s looks binary (it contains NUL bytes); "
                       "pass a UTF-8 text file" % path)
@@ -62,6 +70,9 @@ def read_text(path, min_chars=1):
                       "it to UTF-8 or pass another --corpus" % (path, e.start))
   if text.startswith("\ufeff"):
     text = text[1:]
+  # Windows line ends read as Python's text mode (the originals' open())
+  # reads them: one "\n".
+  text = text.replace("\r\n", "\n")
   if len(text) < min_chars:
     raise CorpusError("corpus file %s has %d characters, fewer than the %d "
                       "this configuration needs; use a longer corpus or a "
@@ -121,5 +132,4 @@ class Vocabulary(object):
     return cls(data)
 
   def save(self, path):
-    with open(path, "w", encoding="utf-8") as f:
-      json.dump(self.to_json(), f, ensure_ascii=False)
+    files.write_json(path, self.to_json())

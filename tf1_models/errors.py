@@ -23,6 +23,15 @@ class CheckpointMismatchError(UserError):
   """A checkpoint belongs to another model, config or vocabulary."""
 
 
+class CheckpointDamagedError(CheckpointMismatchError):
+  """No checkpoint in a run directory loads (truncated, missing shard...)."""
+
+
+class RunDirError(UserError):
+  """The run directory cannot be written (disk full, read-only) or another
+  process is training into it."""
+
+
 class VocabularyError(UserError):
   """Text (a prime, acrostic heads) uses characters the model never saw."""
 
@@ -40,9 +49,23 @@ def run_main(main, prog=None):
     try:
       return main(argv)
     except UserError as e:
-      name = prog or (argv[0] if argv else "tf1_models")
-      message = str(e).strip().replace("\n", " ")
-      print("%s: error: %s" % (name, message), file=sys.stderr)
-      sys.exit(e.exit_code)
+      _fail(prog, argv, str(e), e.exit_code)
+    except MemoryError:
+      _fail(prog, argv, "out of memory; use smaller sizes (--batch_size, "
+            "--rnn_size, ...)", 1)
+    except Exception as e:  # pylint: disable=broad-except
+      # TensorFlow's allocation failure (ResourceExhaustedError) is a
+      # resource problem, not a bug: one line as well.
+      if type(e).__name__ != "ResourceExhaustedError":
+        raise
+      _fail(prog, argv, "out of memory (%s); use smaller sizes (--batch_size,"
+            " --rnn_size, ...)" % str(e).splitlines()[0][:200], 1)
 
   return wrapped
+
+
+def _fail(prog, argv, message, code):
+  name = prog or (argv[0] if argv else "tf1_models")
+  print("%s: error: %s" % (name, message.strip().replace("\n", " ")),
+        file=sys.stderr)
+  sys.exit(code)

@@ -20,10 +20,12 @@ it would have seen). The loop owns everything else:
 """
 
 import dataclasses
+import fcntl
 import json
 import math
 import os
 import signal
+import sys
 import threading
 import time
 from typing import Callable, Dict, Optional
@@ -32,12 +34,41 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models.errors import CheckpointMismatchError, TrainingDiverged
+from tf1_models import files
+from tf1_models.errors import (CheckpointDamagedError, CheckpointMismatchError,
+                               RunDirError, TrainingDiverged)
 
 v1 = tf.compat.v1
 
 RUN_FILE = "run.json"
 CHECKPOINT_PREFIX = "model.ckpt"
+STATE_FILE = "checkpoint"
+LOCK_FILE = ".lock"
+
+_WARNED = set()  # damaged checkpoints already reported in this process
+_HELD_LOCKS = {}  # abspath -> fd of run dirs this process holds
+
+
+def _warn(line):
+  print(line, file=sys.stderr)
+
+
+def _step_of(prefix):
+  tail = prefix.rsplit("-", 1)[-1]
+  return int(tail) if tail.isdigit() else -1
+
+
+def checkpoint_problem(prefix):
+  """None if every tensor of checkpoint ``prefix`` reads back (shards
+  present, lengths and checksums right), else a short reason."""
+  try:
+    reader = tf.train.load_checkpoint(prefix)
+    for name in reader.get_variable_to_shape_map():
+      reader.get_tensor(name)
+  except Exception as e:  # pylint: disable=broad-except
+    first = (getattr(e, "message", None) or str(e) or type(e).__name__)
+    return first.strip().splitlines()[0][:160]
+  return None
 
 
 @dataclasses.dataclass
@@ -85,39 +116,174 @@ def _describe(d):
 
 
 class RunDir(object):
-  """A checkpoint directory and its ``run.json``."""
+  """A checkpoint directory and its ``run.json``.
 
-  def __init__(self, path):
+  Relocatable: the ``checkpoint`` state file holds names relative to the
+  folder, and every path read from it (also absolute ones written by older
+  runs) is looked up *in this folder*, so a copied or moved run uses its own
+  files. A checkpoint that does not load is skipped with one warning line;
+  ``latest_checkpoint`` is the newest intact one. Writers hold an exclusive
+  ``flock`` on ``.lock`` for the life of the process (the kernel drops it
+  when the process dies, even by kill -9).
+  """
+
+  def __init__(self, path, warn=None):
     self.path = path
+    self._warn = warn or _warn
 
   @property
   def meta_path(self):
     return os.path.join(self.path, RUN_FILE)
 
-  def latest_checkpoint(self):
+  def _local(self, recorded):
+    """A path from the state file (absolute or relative), in this folder."""
+    return os.path.join(self.path, os.path.basename(recorded))
+
+  def checkpoints(self):
+    """Every checkpoint prefix in the folder, oldest first: the state file's
+    entries (as names in this folder) and any ``*.index`` left beside it."""
     if not os.path.isdir(self.path):
-      return None
-    return tf.train.latest_checkpoint(self.path)
+      return []
+    found = []
+    try:
+      state = tf.train.get_checkpoint_state(self.path)
+    except Exception:  # pylint: disable=broad-except  (a torn state file)
+      state = None
+    if state is not None:
+      for p in list(state.all_model_checkpoint_paths) + [
+          state.model_checkpoint_path]:
+        local = self._local(p)
+        if p and local not in found:
+          found.append(local)
+    for name in os.listdir(self.path):
+      if name.endswith(".index") and ".tmp" not in name:
+        local = os.path.join(self.path, name[:-len(".index")])
+        if local not in found:
+          found.append(local)
+    found = [p for p in found if os.path.exists(p + ".index") or
+             os.path.exists(p + ".data-00000-of-00001")]
+    order = {p: i for i, p in enumerate(found)}
+    return sorted(found, key=lambda p: (_step_of(p), order[p]))
+
+  def latest_checkpoint(self):
+    """The newest checkpoint that reads back whole, or None when there is no
+    checkpoint. Damaged ones are skipped with one warning line each; raises
+    ``CheckpointDamagedError`` when there are checkpoints but none loads."""
+    return self._newest_intact()
+
+  def restore(self, sess, var_list=None):
+    """Restore the newest checkpoint that loads into ``sess`` (intact files
+    and matching names and shapes); return its path, or None when the folder
+    has no checkpoint. Skips and raises as ``latest_checkpoint``."""
+    return self._newest_intact(
+        lambda path: compat.restore_checkpoint(sess, path, var_list))
+
+  def _newest_intact(self, load=None):
+    candidates = self.checkpoints()
+    for path in reversed(candidates):
+      problem = checkpoint_problem(path)
+      if problem is None and load is not None:
+        try:
+          load(path)
+        except (compat.LegacyNameError, tf.errors.OpError) as e:
+          problem = str(e).strip().splitlines()[0][:160]
+      if problem is None:
+        return path
+      key = os.path.abspath(path)
+      if key not in _WARNED:
+        _WARNED.add(key)
+        self._warn("warning: skipping damaged checkpoint %s (%s)" %
+                   (path, problem))
+    if candidates:
+      raise CheckpointDamagedError(
+          "no intact checkpoint in %s (%d damaged: %s); restore the folder "
+          "from a copy or train into a new --checkpoint_dir" %
+          (self.path, len(candidates),
+           ", ".join(os.path.basename(p) for p in candidates)))
+    return None
 
   def read_meta(self):
     if not os.path.isfile(self.meta_path):
       return None
-    with open(self.meta_path, encoding="utf-8") as f:
-      return json.load(f)
+    try:
+      with open(self.meta_path, encoding="utf-8") as f:
+        return json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+      raise CheckpointMismatchError(
+          "%s is damaged (%s); restore it from a copy or use another "
+          "--checkpoint_dir" % (self.meta_path, e))
+
+  def lock(self):
+    """Take the run directory for this process; return True if this call
+    took it (False: this process already held it). Raises ``RunDirError``
+    when another live process holds it or the folder is unwritable."""
+    key = os.path.abspath(self.path)
+    if key in _HELD_LOCKS:
+      return False
+    path = os.path.join(self.path, LOCK_FILE)
+    try:
+      os.makedirs(self.path, exist_ok=True)
+      fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+      raise files.unwritable(self.path, e)
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+      try:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip()
+      finally:
+        os.close(fd)
+      raise RunDirError(
+          "another process%s is writing to %s; wait for it to finish or "
+          "pass another --checkpoint_dir" %
+          (" (pid %s)" % holder if holder else "", self.path))
+    try:
+      os.ftruncate(fd, 0)
+      os.write(fd, str(os.getpid()).encode("ascii"))
+    except OSError as e:
+      os.close(fd)
+      raise files.unwritable(self.path, e)
+    _HELD_LOCKS[key] = fd
+    return True
+
+  def unlock(self):
+    fd = _HELD_LOCKS.pop(os.path.abspath(self.path), None)
+    if fd is not None:
+      os.close(fd)
 
   def write_meta(self, meta):
-    os.makedirs(self.path, exist_ok=True)
-    tmp = self.meta_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-      json.dump(meta, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, self.meta_path)
+    self.lock()
+    files.write_json(self.meta_path, meta, indent=1)
+
+  def write_state(self, checkpoints):
+    """The ``checkpoint`` state file, names relative to this folder, newest
+    last (what ``tf.train.latest_checkpoint`` of TF1 and TF2 reads)."""
+    names = [os.path.basename(p) for p in checkpoints]
+    lines = ["model_checkpoint_path: %s" % json.dumps(names[-1])]
+    lines += ["all_model_checkpoint_paths: %s" % json.dumps(n) for n in names]
+    files.write_text(os.path.join(self.path, STATE_FILE),
+                     "\n".join(lines) + "\n")
 
   def save(self, sess, saver, meta, step):
     """``run.json`` (``meta`` at ``step``), then ``saver``'s checkpoint at
-    ``step``; returns the checkpoint path."""
+    ``step``; returns the checkpoint path. Disk full or an unwritable folder
+    is a ``RunDirError``; the checkpoints already there stay as they were.
+    (``run.json`` is written first only when absent, so a checkpoint never
+    lacks one, and otherwise after the checkpoint, so a failed save leaves
+    it describing the checkpoints that exist.)"""
+    if not os.path.isfile(self.meta_path):
+      self.write_meta(dict(meta, step=step))
+    self.lock()
+    try:
+      path = saver.save(sess, os.path.join(self.path, CHECKPOINT_PREFIX),
+                        global_step=step)
+    except (OSError, ValueError, tf.errors.OpError) as e:
+      raise files.unwritable(self.path, e)
+    # The Saver's own rotation (max_to_keep) ran inside save(); write the
+    # state it now keeps, relative.
+    self.write_state(saver.last_checkpoints or [path])
     self.write_meta(dict(meta, step=step))
-    return saver.save(sess, os.path.join(self.path, CHECKPOINT_PREFIX),
-                      global_step=step)
+    return path
 
   def check_compatible(self, meta):
     """Raise ``CheckpointMismatchError`` if the saved run differs in model,
@@ -166,7 +332,8 @@ class RunDir(object):
 
 
 class _StopFlag(object):
-  """First Ctrl-C asks the loop to stop after this step; a second aborts."""
+  """First Ctrl-C (or SIGTERM, as schedulers and ``docker stop`` send) asks
+  the loop to stop after this step and save; a second one aborts."""
 
   def __init__(self):
     self.requested = False
@@ -174,7 +341,8 @@ class _StopFlag(object):
 
   def __enter__(self):
     if threading.current_thread() is threading.main_thread():
-      self._previous = signal.signal(signal.SIGINT, self._handle)
+      self._previous = {s: signal.signal(s, self._handle)
+                        for s in (signal.SIGINT, signal.SIGTERM)}
     return self
 
   def _handle(self, signum, frame):
@@ -183,8 +351,8 @@ class _StopFlag(object):
     self.requested = True
 
   def __exit__(self, *exc):
-    if self._previous is not None:
-      signal.signal(signal.SIGINT, self._previous)
+    for signum, handler in (self._previous or {}).items():
+      signal.signal(signum, handler)
 
 
 def _fmt_duration(seconds):
@@ -216,16 +384,27 @@ def train(task, run_dir, meta, loop):
   """
   if not isinstance(run_dir, RunDir):
     run_dir = RunDir(run_dir)
+  took_lock = run_dir.lock()
+  try:
+    return _train(task, run_dir, meta, loop)
+  finally:
+    if took_lock:
+      run_dir.unlock()
+
+
+def _train(task, run_dir, meta, loop):
   run_dir.check_compatible(meta)
   log = loop.log
   with task.graph.as_default():
-    saver = v1.train.Saver(max_to_keep=loop.max_to_keep)
+    saver = v1.train.Saver(max_to_keep=loop.max_to_keep,
+                           save_relative_paths=True)
     init = v1.global_variables_initializer()
   with v1.Session(graph=task.graph) as sess:
     sess.run(init)
-    ckpt = run_dir.latest_checkpoint()
-    if ckpt:
-      compat.restore_checkpoint(sess, ckpt)
+    ckpt = run_dir.restore(sess)
+    # max_to_keep counts the checkpoints earlier runs left (oldest deleted
+    # first), so a crash loop cannot fill the disk.
+    saver.recover_last_checkpoints(run_dir.checkpoints())
     start = int(sess.run(task.global_step))
     if ckpt:
       log("resumed from %s at step %d (epoch %d)" %

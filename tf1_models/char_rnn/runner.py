@@ -13,8 +13,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import (configs, corpus, distributed, serving, tf1_weights,
-                        training)
+from tf1_models import (configs, corpus, distributed, files, serving,
+                        tf1_weights, training)
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn.data import format_poem  # noqa: F401 (re-export)
@@ -255,9 +255,9 @@ def export_keras(config, keras_file, log=print):
   run_dir = training.RunDir(checkpoint_dir(config))
   meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
   net = _keras_twin(meta, ckpt)
-  net.model.save_weights(keras_file)
-  with open(_keras_meta_path(keras_file), "w", encoding="utf-8") as f:
-    json.dump(dict(meta, source=ckpt), f, ensure_ascii=False)
+  with files.atomic_path(keras_file, suffix=".weights.h5") as tmp:
+    net.model.save_weights(tmp)
+  files.write_json(_keras_meta_path(keras_file), dict(meta, source=ckpt))
   log("wrote %s and %s from %s" % (keras_file, _keras_meta_path(keras_file),
                                    ckpt))
   return net

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import (configs, corpus, keras_backend, serving,
+from tf1_models import (configs, corpus, files, keras_backend, serving,
                         tf1_weights, training)
 from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
                                UserError)
@@ -166,14 +166,13 @@ class KerasTrainer(object):
 
   def save(self, path):
     os.makedirs(path, exist_ok=True)
-    weights = convert.keras_weights_path(path)
-    self.net.model.save_weights(weights + ".tmp.weights.h5")
-    os.replace(weights + ".tmp.weights.h5", weights)
-    state = os.path.join(path, OPTIMIZER_STATE)
-    with open(state + ".tmp", "wb") as f:
-      np.savez(f, *[keras.ops.convert_to_numpy(v)
-                    for v in self.optimizer.variables])
-    os.replace(state + ".tmp", state)
+    with files.atomic_path(convert.keras_weights_path(path),
+                           suffix=".weights.h5") as tmp:
+      self.net.model.save_weights(tmp)
+    with files.atomic_path(os.path.join(path, OPTIMIZER_STATE)) as tmp:
+      with open(tmp, "wb") as f:
+        np.savez(f, *[keras.ops.convert_to_numpy(v)
+                      for v in self.optimizer.variables])
 
   def restore(self, path):
     self.net.model.load_weights(convert.keras_weights_path(path))

@@ -19,7 +19,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import configs, corpus, serving, training
+from tf1_models import configs, corpus, files, serving, training
 from tf1_models.errors import (CheckpointMismatchError, UserError,
                                VocabularyError)
 from tf1_models.word2vec import data as data_lib
@@ -174,8 +174,8 @@ def export_projector(run_path, normalized, vocab):
   """Write the TensorBoard projector files; returns their directory."""
   out = os.path.join(run_path, PROJECTOR_DIR)
   os.makedirs(out, exist_ok=True)
-  with open(os.path.join(out, "metadata.tsv"), "w", encoding="utf-8") as f:
-    f.write("".join(w + "\n" for w in vocab.symbols))
+  files.write_text(os.path.join(out, "metadata.tsv"),
+                   "".join(w + "\n" for w in vocab.symbols))
   with tf.Graph().as_default() as graph:
     var = v1.get_variable(PROJECTOR_TENSOR, normalized.shape,
                           initializer=v1.zeros_initializer())
@@ -188,9 +188,9 @@ def export_projector(run_path, normalized, vocab):
     writer = v1.summary.FileWriter(out)
     writer.add_session_log(v1.SessionLog(status=v1.SessionLog.START), 0)
     writer.close()
-  with open(os.path.join(out, "projector_config.pbtxt"), "w") as f:
-    f.write('embeddings {\n  tensor_name: "%s"\n  metadata_path: '
-            '"metadata.tsv"\n}\n' % PROJECTOR_TENSOR)
+  files.write_text(os.path.join(out, "projector_config.pbtxt"),
+                   'embeddings {\n  tensor_name: "%s"\n  metadata_path: '
+                   '"metadata.tsv"\n}\n' % PROJECTOR_TENSOR)
   return out
 
 
