@@ -629,24 +629,26 @@ class HighwayWrapper(RNNCell):
     with tf.name_scope(type(self).__name__ + "ZeroState"):
       return self._cell.zero_state(batch_size, dtype)
 
-  def _get(self, name, shape, initializer=None):
-    var = v1.get_variable(name, shape, initializer=initializer)
+  def _get(self, name, shape, dtype, initializer=None):
+    # TF1 created these in float32 whatever the inputs' dtype (so float64
+    # inputs failed); here they take the inputs' dtype.
+    var = v1.get_variable(name, shape, dtype=dtype, initializer=initializer)
     if all(var is not v for v in self._variables):
       self._variables.append(var)
     return var
 
   def _highway(self, inp, out):
-    size = inp.shape.with_rank(2)[1]
+    size, dtype = inp.shape.with_rank(2)[1], inp.dtype
     carry = tf.sigmoid(tf.compat.v1.nn.xw_plus_b(
-        inp, self._get("carry_w", [size, size]),
-        self._get("carry_b", [size],
+        inp, self._get("carry_w", [size, size], dtype),
+        self._get("carry_b", [size], dtype,
                   v1.constant_initializer(self._carry_bias_init))))
     if self._couple_carry_transform_gates:
       transform = 1 - carry
     else:
       transform = tf.sigmoid(tf.compat.v1.nn.xw_plus_b(
-          inp, self._get("transform_w", [size, size]),
-          self._get("transform_b", [size],
+          inp, self._get("transform_w", [size, size], dtype),
+          self._get("transform_b", [size], dtype,
                     v1.constant_initializer(-self._carry_bias_init))))
     return inp * carry + out * transform
 
