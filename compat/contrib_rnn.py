@@ -6,8 +6,20 @@ The cells and wrappers are ours; the RNN drivers are TF's own
 
 import tensorflow as tf
 
+from compat.contrib_rnn_cell import (AttentionCellWrapper,
+                                     CoupledInputForgetGateLSTMCell,
+                                     HighwayWrapper, IndRNNCell, IndyLSTMCell,
+                                     IntersectionRNNCell,
+                                     LayerNormBasicLSTMCell,
+                                     LayerNormLSTMCell, NASCell, UGRNNCell)
 from compat.cudnn_rnn import CudnnCompatibleGRUCell, CudnnCompatibleLSTMCell
 from compat.fused import LSTMBlockCell, LSTMBlockFusedCell
+from compat.fused_rnn_cell import (FusedRNNCell, FusedRNNCellAdaptor,
+                                   TimeReversedFusedRNN)
+from compat.gru_ops import GRUBlockCell, GRUBlockCellV2
+from compat.rnn import (best_effort_input_batch_size,
+                        stack_bidirectional_dynamic_rnn,
+                        stack_bidirectional_rnn, transpose_batch_time)
 from compat.rnn_cell import (BasicLSTMCell, BasicRNNCell, GRUCell,
                              LayerRNNCell, LSTMCell, LSTMStateTuple,
                              MultiRNNCell, RNNCell)
@@ -26,4 +38,13 @@ __all__ = [
     "LSTMBlockFusedCell", "LSTMCell", "LSTMStateTuple", "LayerRNNCell",
     "MultiRNNCell", "OutputProjectionWrapper", "RNNCell", "ResidualWrapper",
     "static_bidirectional_rnn", "static_rnn", "static_state_saving_rnn",
+    # contrib's own cells, wrappers and drivers (compat.contrib_rnn_cell,
+    # compat.gru_ops, compat.rnn, compat.fused_rnn_cell)
+    "AttentionCellWrapper", "CoupledInputForgetGateLSTMCell", "FusedRNNCell",
+    "FusedRNNCellAdaptor", "GRUBlockCell", "GRUBlockCellV2", "HighwayWrapper",
+    "IndRNNCell", "IndyLSTMCell", "IntersectionRNNCell",
+    "LayerNormBasicLSTMCell", "LayerNormLSTMCell", "NASCell",
+    "TimeReversedFusedRNN", "UGRNNCell", "best_effort_input_batch_size",
+    "stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn",
+    "transpose_batch_time",
 ]

@@ -142,7 +142,7 @@ def _weighted_sum(v1, tensors):
   return total
 
 
-def run_case(tf, api, name, session_config=None):
+def run_case(tf, api, name, session_config=None, registry=None):
   """Build and run case ``name``. Returns ``(arrays, meta)``.
 
   ``arrays``: ``out:<path>`` outputs/states, ``var:<name>`` initial values,
@@ -152,8 +152,9 @@ def run_case(tf, api, name, session_config=None):
   ``meta``: ``variables`` ([name, shape] in creation order), ``trainable``
   (names), ``no_grad`` (trainable variables the loss does not depend on),
   ``initializers`` (``{name: class name of the initializer passed}``).
+  ``registry``: the cases to look ``name`` up in (default ``CASES``).
   """
-  fn, init = CASES[name]
+  fn, init = (CASES if registry is None else registry)[name]
   v1 = tf.compat.v1
   with tf.Graph().as_default():
     v1.set_random_seed(GRAPH_SEED)

@@ -1,0 +1,765 @@
+"""TF1 contrib's extra RNN cells and wrappers (``tf.contrib.rnn``), over
+``compat.rnn_cell``'s scoping.
+
+What TF 1.15 kept in ``tensorflow/contrib/rnn/python/ops/rnn_cell.py``:
+``LayerNormBasicLSTMCell``, ``LayerNormLSTMCell``,
+``CoupledInputForgetGateLSTMCell``, ``NASCell``, ``UGRNNCell``,
+``IntersectionRNNCell``, ``IndRNNCell``, ``IndyLSTMCell``,
+``AttentionCellWrapper`` and ``HighwayWrapper``. Same signatures, default
+scope names and variable names as TF 1.15 (checked against its goldens), so
+TF1 checkpoints restore by name. Variables are created on the first call, in
+the order TF1 created them.
+"""
+
+import tensorflow as tf
+
+from compat import steps
+from compat.base import get_activation, logger
+from compat.rnn_cell import LSTMStateTuple, RNNCell, _check_state
+from compat.wrappers import Linear, _assert_like_rnncell, _dropout
+
+v1 = tf.compat.v1
+
+
+def layer_norm(x, gamma, beta):
+  """``tf.contrib.layers.layer_norm`` over the last axis (epsilon 1e-12, or
+  1e-3 in float16, as TF1)."""
+  eps = 1e-3 if x.dtype == tf.float16 else 1e-12
+  mean, variance = tf.nn.moments(x, [x.shape.rank - 1], keepdims=True)
+  return tf.nn.batch_normalization(x, mean, variance, offset=beta,
+                                   scale=gamma, variance_epsilon=eps)
+
+
+def _norm_variables(scope, size, gain, shift, dtype):
+  """``scope/gamma`` (``gain``) and ``scope/beta`` (``shift``)."""
+  with v1.variable_scope(scope):
+    gamma = v1.get_variable("gamma", [size], dtype=dtype,
+                            initializer=v1.constant_initializer(gain))
+    beta = v1.get_variable("beta", [size], dtype=dtype,
+                           initializer=v1.constant_initializer(shift))
+  return gamma, beta
+
+
+def _input_depth(cell, inputs_shape):
+  depth = inputs_shape[-1] if inputs_shape is not None else None
+  if depth is None:
+    raise ValueError("Could not infer input size from inputs.get_shape()[-1] "
+                     "(%s needs it to create its kernel)" % cell.name)
+  return int(depth)
+
+
+class _LSTMTupleState(object):
+  """``LSTMStateTuple(num_units, out)`` state of the LSTM-like cells."""
+
+  def _check_tuple_state(self, state):
+    _check_state(self, state, LSTMStateTuple(0, 0))
+    return state
+
+
+class LayerNormBasicLSTMCell(_LSTMTupleState, RNNCell):
+  """LSTM with layer normalisation and recurrent dropout (Ba et al. 2016;
+  Semeniuta et al. 2016).
+
+  Variables: ``kernel [in+units, 4*units]`` (gates ``i, j, f, o``, no bias
+  when ``layer_norm``), then ``input``, ``transform``, ``forget``,
+  ``output``, ``state`` each with ``gamma`` (``norm_gain``) and ``beta``
+  (``norm_shift``); without ``layer_norm`` a ``bias`` (Glorot uniform, as
+  TF1's ``get_variable`` default gave it) instead. ``dropout_keep_prob``
+  drops the candidate ``g`` only, with a new mask every step.
+  """
+
+  _default_name = "layer_norm_basic_lstm_cell"
+
+  def __init__(self, num_units, forget_bias=1.0, input_size=None,
+               activation=tf.tanh, layer_norm=True, norm_gain=1.0,
+               norm_shift=0.0, dropout_keep_prob=1.0, dropout_prob_seed=None,
+               reuse=None):
+    super(LayerNormBasicLSTMCell, self).__init__(reuse=reuse)
+    if input_size is not None:
+      logger.warning("%s: The input_size parameter is deprecated.", self)
+    self._num_units = num_units
+    self._activation = get_activation(activation)
+    self._forget_bias = forget_bias
+    self._keep_prob = dropout_keep_prob
+    self._seed = dropout_prob_seed
+    self._layer_norm = layer_norm
+    self._norm_gain = norm_gain
+    self._norm_shift = norm_shift
+
+  @property
+  def state_size(self):
+    return LSTMStateTuple(self._num_units, self._num_units)
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    units = self._num_units
+    self._kernel = self.add_variable("kernel", [depth + units, 4 * units])
+    self._bias = None
+    self._norms = {}
+    if not self._layer_norm:
+      self._bias = self.add_variable("bias", [4 * units])
+      return
+    for part in ("input", "transform", "forget", "output", "state"):
+      self._norms[part] = _norm_variables(part, units, self._norm_gain,
+                                          self._norm_shift, self.dtype)
+      self._variables.extend(self._norms[part])
+
+  def _normed(self, x, part):
+    if not self._layer_norm:
+      return x
+    return layer_norm(x, *self._norms[part])
+
+  def call(self, inputs, state):
+    c, h = self._check_tuple_state(state)
+    gates = steps.linear([inputs, h], self._kernel, self._bias)
+    i, j, f, o = tf.split(gates, 4, axis=1)
+    i, j = self._normed(i, "input"), self._normed(j, "transform")
+    f, o = self._normed(f, "forget"), self._normed(o, "output")
+    g = self._activation(j)
+    # TF1's test: any non-float keep probability (a tensor, or the int 1)
+    # builds the dropout op.
+    if not isinstance(self._keep_prob, float) or self._keep_prob < 1:
+      g = _dropout(g, self._keep_prob, self._seed)
+    new_c = c * tf.sigmoid(f + self._forget_bias) + tf.sigmoid(i) * g
+    new_c = self._normed(new_c, "state")
+    new_h = self._activation(new_c) * tf.sigmoid(o)
+    return new_h, LSTMStateTuple(new_c, new_h)
+
+
+class LayerNormLSTMCell(_LSTMTupleState, RNNCell):
+  """``LSTMCell`` with optional layer normalisation (peepholes, cell clip,
+  projection). Variables as ``LSTMCell``'s (``kernel``, ``bias``,
+  ``w_f_diag``, ``w_i_diag``, ``w_o_diag``, ``projection/kernel``) plus
+  ``input|transform|forget|output|state/gamma|beta`` when ``layer_norm``
+  (then ``bias`` is created but unused, as in TF1)."""
+
+  _default_name = "layer_norm_lstm_cell"
+
+  def __init__(self, num_units, use_peepholes=False, cell_clip=None,
+               initializer=None, num_proj=None, proj_clip=None,
+               forget_bias=1.0, activation=None, layer_norm=False,
+               norm_gain=1.0, norm_shift=0.0, reuse=None):
+    super(LayerNormLSTMCell, self).__init__(reuse=reuse)
+    self._num_units = num_units
+    self._use_peepholes = use_peepholes
+    self._cell_clip = cell_clip
+    self._initializer = initializer
+    self._num_proj = num_proj
+    self._proj_clip = proj_clip
+    self._forget_bias = forget_bias
+    self._activation = get_activation(activation) or tf.tanh
+    self._layer_norm = layer_norm
+    self._norm_gain = norm_gain
+    self._norm_shift = norm_shift
+
+  @property
+  def state_size(self):
+    return LSTMStateTuple(self._num_units, self._num_proj or self._num_units)
+
+  @property
+  def output_size(self):
+    return self._num_proj or self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    units = self._num_units
+    init = self._initializer
+    self._kernel = self.add_variable(
+        "kernel", [depth + self.output_size, 4 * units], initializer=init)
+    self._bias = self.add_variable("bias", [4 * units],
+                                   initializer=v1.constant_initializer(0.0))
+    self._norms = {}
+    if self._layer_norm:
+      for part in ("input", "transform", "forget", "output"):
+        self._norms[part] = _norm_variables(part, units, self._norm_gain,
+                                            self._norm_shift, self.dtype)
+        self._variables.extend(self._norms[part])
+    self._peepholes = None
+    if self._use_peepholes:
+      self._peepholes = tuple(
+          self.add_variable(n, [units], initializer=init)
+          for n in ("w_f_diag", "w_i_diag", "w_o_diag"))
+    if self._layer_norm:  # TF1 created "state" after the peepholes
+      self._norms["state"] = _norm_variables("state", units, self._norm_gain,
+                                             self._norm_shift, self.dtype)
+      self._variables.extend(self._norms["state"])
+    self._proj_kernel = None
+    if self._num_proj is not None:
+      with v1.variable_scope("projection"):
+        self._proj_kernel = self.add_variable(
+            "kernel", [units, self._num_proj], initializer=init)
+
+  def _normed(self, x, part):
+    return layer_norm(x, *self._norms[part]) if self._layer_norm else x
+
+  def call(self, inputs, state):
+    c_prev, m_prev = self._check_tuple_state(state)
+    bias = None if self._layer_norm else self._bias
+    gates = steps.linear([inputs, m_prev], self._kernel, bias)
+    i, j, f, o = [self._normed(g, part) for g, part in zip(
+        tf.split(gates, 4, axis=1), ("input", "transform", "forget",
+                                     "output"))]
+    if self._use_peepholes:
+      w_f, w_i, w_o = self._peepholes
+      c = (tf.sigmoid(f + self._forget_bias + w_f * c_prev) * c_prev +
+           tf.sigmoid(i + w_i * c_prev) * self._activation(j))
+    else:
+      c = (tf.sigmoid(f + self._forget_bias) * c_prev +
+           tf.sigmoid(i) * self._activation(j))
+    c = self._normed(c, "state")
+    if self._cell_clip is not None:
+      c = tf.clip_by_value(c, -self._cell_clip, self._cell_clip)
+    if self._use_peepholes:
+      m = tf.sigmoid(o + w_o * c) * self._activation(c)
+    else:
+      m = tf.sigmoid(o) * self._activation(c)
+    if self._proj_kernel is not None:
+      m = tf.matmul(m, self._proj_kernel)
+      if self._proj_clip is not None:
+        m = tf.clip_by_value(m, -self._proj_clip, self._proj_clip)
+    return m, LSTMStateTuple(c, m)
+
+
+def _sharded(cell, name, shape, num_shards):
+  """TF1 contrib's ``_get_concat_variable``: ``name_0 .. name_{n-1}`` split
+  along rows (the first ones one row longer), concatenated."""
+  if num_shards > shape[0]:
+    raise ValueError("Too many shards: shape=%s, num_shards=%d" %
+                     (shape, num_shards))
+  base, extra = divmod(shape[0], num_shards)
+  parts = [cell.add_variable("%s_%d" % (name, k),
+                             [base + (1 if k < extra else 0)] + shape[1:])
+           for k in range(num_shards)]
+  return parts[0] if len(parts) == 1 else tf.concat(parts, 0)
+
+
+class CoupledInputForgetGateLSTMCell(RNNCell):
+  """LSTM whose input gate is ``1 - forget gate`` (Greff et al. 2015).
+
+  Variables (TF1's old-style names): ``W_0 [in+out, 3*units]`` (blocks
+  ``j, f, o``; ``W_0..W_{n-1}`` with ``num_unit_shards``), ``B [3*units]``
+  (zeros), peepholes ``W_F_diag``, ``W_O_diag``, projection ``W_P_0``; with
+  ``layer_norm``: ``transform|forget|output|state/gamma|beta`` and no bias.
+  As in TF 1.15, ``initializer`` is accepted and ignored.
+  """
+
+  _default_name = "coupled_input_forget_gate_lstm_cell"
+
+  def __init__(self, num_units, use_peepholes=False, initializer=None,
+               num_proj=None, proj_clip=None, num_unit_shards=1,
+               num_proj_shards=1, forget_bias=1.0, state_is_tuple=True,
+               activation=tf.tanh, reuse=None, layer_norm=False,
+               norm_gain=1.0, norm_shift=0.0):
+    super(CoupledInputForgetGateLSTMCell, self).__init__(reuse=reuse)
+    if not state_is_tuple:
+      logger.warning("%s: Using a concatenated state is slower and will soon "
+                     "be deprecated.  Use state_is_tuple=True.", self)
+    self._num_units = num_units
+    self._use_peepholes = use_peepholes
+    self._initializer = initializer
+    self._num_proj = num_proj
+    self._proj_clip = proj_clip
+    self._num_unit_shards = num_unit_shards
+    self._num_proj_shards = num_proj_shards
+    self._forget_bias = forget_bias
+    self._state_is_tuple = state_is_tuple
+    self._activation = get_activation(activation)
+    self._layer_norm = layer_norm
+    self._norm_gain = norm_gain
+    self._norm_shift = norm_shift
+
+  @property
+  def state_size(self):
+    out = self._num_proj or self._num_units
+    if self._state_is_tuple:
+      return LSTMStateTuple(self._num_units, out)
+    return self._num_units + out
+
+  @property
+  def output_size(self):
+    return self._num_proj or self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    units = self._num_units
+    self._kernel = _sharded(self, "W", [depth + self.output_size, 3 * units],
+                            self._num_unit_shards)
+    self._bias = self.add_variable("B", [3 * units],
+                                   initializer=v1.zeros_initializer())
+    self._norms = {}
+    if self._layer_norm:
+      for part in ("transform", "forget", "output"):
+        self._norms[part] = _norm_variables(part, units, self._norm_gain,
+                                            self._norm_shift, self.dtype)
+        self._variables.extend(self._norms[part])
+    if self._use_peepholes:
+      self._w_f_diag = self.add_variable("W_F_diag", [units])
+      self._w_o_diag = self.add_variable("W_O_diag", [units])
+    if self._layer_norm:
+      self._norms["state"] = _norm_variables("state", units, self._norm_gain,
+                                             self._norm_shift, self.dtype)
+      self._variables.extend(self._norms["state"])
+    self._proj = None
+    if self._num_proj is not None:
+      self._proj = _sharded(self, "W_P", [units, self._num_proj],
+                            self._num_proj_shards)
+
+  def _normed(self, x, part):
+    return layer_norm(x, *self._norms[part]) if self._layer_norm else x
+
+  def call(self, inputs, state):
+    if self._state_is_tuple:
+      _check_state(self, state, LSTMStateTuple(0, 0))
+      c_prev, m_prev = state
+    else:
+      _check_state(self, state, 0)
+      c_prev = state[:, :self._num_units]
+      m_prev = state[:, self._num_units:]
+    bias = None if self._layer_norm else self._bias
+    gates = steps.linear([inputs, m_prev], self._kernel, bias)
+    j, f, o = [self._normed(g, part) for g, part in zip(
+        tf.split(gates, 3, axis=1), ("transform", "forget", "output"))]
+    if self._use_peepholes:
+      f_act = tf.sigmoid(f + self._forget_bias + self._w_f_diag * c_prev)
+    else:
+      f_act = tf.sigmoid(f + self._forget_bias)
+    c = f_act * c_prev + (1 - f_act) * self._activation(j)
+    c = self._normed(c, "state")
+    if self._use_peepholes:
+      m = tf.sigmoid(o + self._w_o_diag * c) * self._activation(c)
+    else:
+      m = tf.sigmoid(o) * self._activation(c)
+    if self._proj is not None:
+      m = tf.matmul(m, self._proj)
+      if self._proj_clip is not None:
+        m = tf.clip_by_value(m, -self._proj_clip, self._proj_clip)
+    if self._state_is_tuple:
+      return m, LSTMStateTuple(c, m)
+    return m, tf.concat([c, m], 1)
+
+
+def nas_step(x, c_prev, m_prev, kernel, recurrent_kernel, bias=None,
+             projection=None):
+  """One step of the NAS cell (Zoph & Le 2017), TF1's tree of eight
+  input/recurrent blocks."""
+  m_mat = tf.matmul(m_prev, recurrent_kernel)
+  if bias is not None:
+    m_mat = tf.nn.bias_add(m_mat, bias)
+  mm = tf.split(m_mat, 8, axis=1)
+  xm = tf.split(tf.matmul(x, kernel), 8, axis=1)
+  sig, relu, tanh = tf.sigmoid, tf.nn.relu, tf.tanh
+  l1 = [sig(xm[0] + mm[0]), relu(xm[1] + mm[1]), sig(xm[2] + mm[2]),
+        relu(xm[3] * mm[3]), tanh(xm[4] + mm[4]), sig(xm[5] + mm[5]),
+        tanh(xm[6] + mm[6]), sig(xm[7] + mm[7])]
+  l2_0 = tanh(tanh(l1[0] * l1[1]) + c_prev)
+  l2_1 = tanh(l1[2] + l1[3])
+  l2_2 = tanh(l1[4] * l1[5])
+  l2_3 = sig(l1[6] + l1[7])
+  new_c = l2_0 * l2_1
+  new_m = tanh(new_c * tanh(l2_2 + l2_3))
+  if projection is not None:
+    new_m = tf.matmul(new_m, projection)
+  return new_c, new_m
+
+
+class NASCell(_LSTMTupleState, RNNCell):
+  """Neural Architecture Search cell. Variables ``recurrent_kernel
+  [out, 8*units]``, ``kernel [in, 8*units]``, ``bias [8*units]`` (zeros;
+  only with ``use_bias``, added to the recurrent product) and
+  ``projection_weights [units, num_proj]``."""
+
+  _default_name = "nas_cell"
+
+  def __init__(self, num_units, num_proj=None, use_bias=False, reuse=None,
+               **kwargs):
+    super(NASCell, self).__init__(reuse=reuse, **kwargs)
+    self._num_units = num_units
+    self._num_proj = num_proj
+    self._use_bias = use_bias
+
+  @property
+  def state_size(self):
+    return LSTMStateTuple(self._num_units, self._num_proj or self._num_units)
+
+  @property
+  def output_size(self):
+    return self._num_proj or self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    units = 8 * self._num_units
+    self._recurrent_kernel = self.add_variable(
+        "recurrent_kernel", [self.output_size, units])
+    self._kernel = self.add_variable("kernel", [depth, units])
+    self._bias = None
+    if self._use_bias:
+      self._bias = self.add_variable("bias", [units],
+                                     initializer=v1.zeros_initializer())
+    self._projection = None
+    if self._num_proj is not None:
+      self._projection = self.add_variable(
+          "projection_weights", [self._num_units, self._num_proj])
+
+  def call(self, inputs, state):
+    c_prev, m_prev = self._check_tuple_state(state)
+    new_c, new_m = nas_step(inputs, c_prev, m_prev, self._kernel,
+                            self._recurrent_kernel, self._bias,
+                            self._projection)
+    return new_m, LSTMStateTuple(new_c, new_m)
+
+
+def _spec(depth, dtype):
+  """What ``Linear`` reads of its arguments (rank, depth, dtype)."""
+  return tf.TensorSpec([None, depth], dtype)
+
+
+class _InitializerScopeCell(RNNCell):
+  """Cells that ran their ``_Linear`` in ``variable_scope(initializer=...)``:
+  ``kernel`` gets ``initializer``, ``bias`` zeros."""
+
+  def _linear(self, args, size, name=None):
+    with v1.variable_scope(name or v1.get_variable_scope(),
+                           initializer=self._initializer):
+      lin = Linear(args, size, True)
+    self._variables.extend(lin.variables)
+    return lin
+
+
+class UGRNNCell(_InitializerScopeCell):
+  """Update-gate RNN (Collins et al. 2017): ``g = sigmoid(g_act +
+  forget_bias)``, ``h' = g h + (1 - g) act(c_act)``. Variables ``kernel
+  [in+units, 2*units]`` (blocks ``g, c``), ``bias`` (zeros)."""
+
+  _default_name = "ugrnn_cell"
+
+  def __init__(self, num_units, initializer=None, forget_bias=1.0,
+               activation=tf.tanh, reuse=None):
+    super(UGRNNCell, self).__init__(reuse=reuse)
+    self._num_units = num_units
+    self._initializer = initializer
+    self._forget_bias = forget_bias
+    self._activation = get_activation(activation)
+
+  @property
+  def state_size(self):
+    return self._num_units
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    self._lin = self._linear(_spec(depth + self._num_units, self.dtype),
+                             2 * self._num_units)
+
+  def call(self, inputs, state):
+    _check_state(self, state, 0)
+    g_act, c_act = tf.split(self._lin([inputs, state]), 2, axis=1)
+    g = tf.sigmoid(g_act + self._forget_bias)
+    new_h = g * state + (1.0 - g) * self._activation(c_act)
+    return new_h, new_h
+
+
+class IntersectionRNNCell(_InitializerScopeCell):
+  """Intersection RNN (+RNN, Collins et al. 2017): a recurrent gate ``gh``
+  and a depth gate ``gy``; inputs must have ``num_units`` columns unless
+  ``num_in_proj`` projects them (``in_projection/kernel|bias``). Variables
+  ``kernel [units+units, 4*units]`` (blocks ``gh, h, gy, y``), ``bias``."""
+
+  _default_name = "intersection_rnn_cell"
+
+  def __init__(self, num_units, num_in_proj=None, initializer=None,
+               forget_bias=1.0, y_activation=tf.nn.relu, reuse=None):
+    super(IntersectionRNNCell, self).__init__(reuse=reuse)
+    self._num_units = num_units
+    self._initializer = initializer
+    self._forget_bias = forget_bias
+    self._num_input_proj = num_in_proj
+    self._y_activation = get_activation(y_activation)
+
+  @property
+  def state_size(self):
+    return self._num_units
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    n = self._num_units
+    self._in_proj = None
+    if depth != n:
+      if not self._num_input_proj:
+        raise ValueError("Must have input size == output size for "
+                         "Intersection RNN. To fix, num_in_proj should "
+                         "be set to num_units at cell init.")
+      self._in_proj = self._linear(_spec(depth, self.dtype), n,
+                                   name="in_projection")
+    self._lin = self._linear(_spec(2 * n, self.dtype), 4 * n)
+
+  def call(self, inputs, state):
+    _check_state(self, state, 0)
+    if self._in_proj is not None:
+      inputs = self._in_proj(inputs)
+    gh_act, h_act, gy_act, y_act = tf.split(
+        self._lin([inputs, state]), 4, axis=1)
+    gh = tf.sigmoid(gh_act + self._forget_bias)
+    gy = tf.sigmoid(gy_act + self._forget_bias)
+    new_state = gh * state + (1.0 - gh) * tf.tanh(h_act)
+    new_y = gy * inputs + (1.0 - gy) * self._y_activation(y_act)
+    return new_y, new_state
+
+
+class IndRNNCell(RNNCell):
+  """Independently recurrent cell (Li et al. 2018): ``h' = act(x W + u * h
+  + b)``. Variables ``kernel_w [in, units]``, ``kernel_u [1, units]``
+  (uniform in [-1, 1] by its own initializer, ignoring the scope's, as in
+  TF1), ``bias`` (zeros)."""
+
+  _default_name = "ind_rnn_cell"
+
+  def __init__(self, num_units, activation=None, reuse=None, name=None,
+               dtype=None):
+    super(IndRNNCell, self).__init__(reuse=reuse, name=name, dtype=dtype)
+    self._num_units = num_units
+    self._activation = get_activation(activation) or tf.tanh
+
+  @property
+  def state_size(self):
+    return self._num_units
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+  def _build_ind(self, inputs_shape, blocks, kernel_initializer=None,
+                 bias_initializer=None):
+    depth = _input_depth(self, inputs_shape)
+    size = blocks * self._num_units
+    self._kernel_w = self.add_variable("kernel_w", [depth, size],
+                                       initializer=kernel_initializer)
+    self._kernel_u = self.add_variable(
+        "kernel_u", [1, size],
+        initializer=v1.random_uniform_initializer(-1, 1, dtype=self.dtype))
+    self._bias = self.add_variable(
+        "bias", [size],
+        initializer=bias_initializer or v1.zeros_initializer(self.dtype))
+
+  def build(self, inputs_shape):
+    self._build_ind(inputs_shape, 1)
+
+  def call(self, inputs, state):
+    _check_state(self, state, 0)
+    pre = tf.matmul(inputs, self._kernel_w) + state * self._kernel_u
+    output = self._activation(tf.nn.bias_add(pre, self._bias))
+    return output, output
+
+
+class IndyLSTMCell(_LSTMTupleState, IndRNNCell):
+  """LSTM with IndRNN's diagonal recurrence (Gonnet & Deselaers 2019).
+  Variables ``kernel_w [in, 4*units]``, ``kernel_u [1, 4*units]`` (uniform
+  [-1, 1]), ``bias [4*units]``; gate blocks ``i, j, f, o``."""
+
+  _default_name = "indy_lstm_cell"
+
+  def __init__(self, num_units, forget_bias=1.0, activation=None, reuse=None,
+               kernel_initializer=None, bias_initializer=None, name=None,
+               dtype=None):
+    super(IndyLSTMCell, self).__init__(num_units, activation=activation,
+                                       reuse=reuse, name=name, dtype=dtype)
+    self._forget_bias = forget_bias
+    self._kernel_initializer = kernel_initializer
+    self._bias_initializer = bias_initializer
+
+  @property
+  def state_size(self):
+    return LSTMStateTuple(self._num_units, self._num_units)
+
+  def build(self, inputs_shape):
+    self._build_ind(inputs_shape, 4, self._kernel_initializer,
+                    self._bias_initializer)
+
+  def call(self, inputs, state):
+    c, h = self._check_tuple_state(state)
+    pre = (tf.matmul(inputs, self._kernel_w) +
+           tf.tile(h, [1, 4]) * self._kernel_u)
+    i, j, f, o = tf.split(tf.nn.bias_add(pre, self._bias), 4, axis=1)
+    new_c = (c * tf.sigmoid(f + self._forget_bias) +
+             tf.sigmoid(i) * self._activation(j))
+    new_h = self._activation(new_c) * tf.sigmoid(o)
+    return new_h, LSTMStateTuple(new_c, new_h)
+
+
+class HighwayWrapper(RNNCell):
+  """``out = x * carry + cell_out * transform`` (Srivastava et al. 2015),
+  with ``carry = sigmoid(x carry_w + carry_b)`` and, coupled,
+  ``transform = 1 - carry`` (else its own ``transform_w|b``). Like TF1 it
+  has no scope of its own: ``carry_w`` sits beside the wrapped cell's
+  scope (``rnn/carry_w``)."""
+
+  _input_ndim = None
+
+  def __init__(self, cell, couple_carry_transform_gates=True,
+               carry_bias_init=1.0):
+    super(HighwayWrapper, self).__init__()
+    _assert_like_rnncell(cell)
+    self._cell = cell
+    self._couple_carry_transform_gates = couple_carry_transform_gates
+    self._carry_bias_init = carry_bias_init
+
+  @property
+  def state_size(self):
+    return self._cell.state_size
+
+  @property
+  def output_size(self):
+    return self._cell.output_size
+
+  @property
+  def variables(self):
+    return self._variables + list(getattr(self._cell, "variables", []))
+
+  def zero_state(self, batch_size, dtype):
+    with tf.name_scope(type(self).__name__ + "ZeroState"):
+      return self._cell.zero_state(batch_size, dtype)
+
+  def _get(self, name, shape, dtype, initializer=None):
+    # TF1 created these in float32 whatever the inputs' dtype (so float64
+    # inputs failed); here they take the inputs' dtype.
+    var = v1.get_variable(name, shape, dtype=dtype, initializer=initializer)
+    if all(var is not v for v in self._variables):
+      self._variables.append(var)
+    return var
+
+  def _highway(self, inp, out):
+    size, dtype = inp.shape.with_rank(2)[1], inp.dtype
+    carry = tf.sigmoid(tf.compat.v1.nn.xw_plus_b(
+        inp, self._get("carry_w", [size, size], dtype),
+        self._get("carry_b", [size], dtype,
+                  v1.constant_initializer(self._carry_bias_init))))
+    if self._couple_carry_transform_gates:
+      transform = 1 - carry
+    else:
+      transform = tf.sigmoid(tf.compat.v1.nn.xw_plus_b(
+          inp, self._get("transform_w", [size, size], dtype),
+          self._get("transform_b", [size], dtype,
+                    v1.constant_initializer(-self._carry_bias_init))))
+    return inp * carry + out * transform
+
+  def __call__(self, inputs, state, scope=None):
+    outputs, new_state = self._cell(inputs, state, scope=scope)
+    tf.nest.assert_same_structure(inputs, outputs)
+    tf.nest.map_structure(
+        lambda i, o: i.shape.assert_is_compatible_with(o.shape),
+        inputs, outputs)
+    return tf.nest.map_structure(self._highway, inputs, outputs), new_state
+
+
+class AttentionCellWrapper(RNNCell):
+  """Attention over the last ``attn_length`` outputs (Cheng et al. 2016).
+
+  State ``(cell_state, attns [attn_size], attn_states
+  [attn_length*attn_size])`` (concatenated unless ``state_is_tuple``).
+  Variables in ``attention_cell_wrapper``: ``kernel|bias`` (input mix of
+  ``[inputs, attns]``), the wrapped cell's, ``attention/attn_w [1, 1,
+  attn_size, attn_vec_size]``, ``attention/attn_v``, ``attention/kernel|bias``
+  (the query) and ``attn_output_projection/kernel|bias``.
+  """
+
+  _default_name = "attention_cell_wrapper"
+  _input_ndim = None
+
+  def __init__(self, cell, attn_length, attn_size=None, attn_vec_size=None,
+               input_size=None, state_is_tuple=True, reuse=None):
+    super(AttentionCellWrapper, self).__init__(reuse=reuse)
+    _assert_like_rnncell(cell)
+    if tf.nest.is_nested(cell.state_size) and not state_is_tuple:
+      raise ValueError("Cell returns tuple of states, but the flag "
+                       "state_is_tuple is not set. State size is: %s" %
+                       str(cell.state_size))
+    if attn_length <= 0:
+      raise ValueError("attn_length should be greater than zero, got %s" %
+                       str(attn_length))
+    if not state_is_tuple:
+      logger.warning("%s: Using a concatenated state is slower and will soon "
+                     "be deprecated.  Use state_is_tuple=True.", self)
+    self._attn_size = attn_size or cell.output_size
+    self._attn_vec_size = attn_vec_size or self._attn_size
+    self._state_is_tuple = state_is_tuple
+    self._cell = cell
+    self._input_size = input_size
+    self._attn_length = attn_length
+    self._linears = {}
+
+  @property
+  def state_size(self):
+    size = (self._cell.state_size, self._attn_size,
+            self._attn_size * self._attn_length)
+    return size if self._state_is_tuple else sum(size)
+
+  @property
+  def output_size(self):
+    return self._attn_size
+
+  @property
+  def variables(self):
+    return self._variables + list(getattr(self._cell, "variables", []))
+
+  def _linear(self, key, args, size):
+    if key not in self._linears:
+      self._linears[key] = Linear(args, size, True)
+      self._variables.extend(self._linears[key].variables)
+    return self._linears[key](args)
+
+  def call(self, inputs, state):
+    if self._state_is_tuple:
+      state, attns, attn_states = state
+    else:
+      cell_size = self._cell.state_size
+      attns = state[:, cell_size:cell_size + self._attn_size]
+      attn_states = state[:, cell_size + self._attn_size:]
+      state = state[:, :cell_size]
+    attn_states = tf.reshape(attn_states,
+                             [-1, self._attn_length, self._attn_size])
+    input_size = self._input_size or inputs.shape.as_list()[1]
+    inputs = self._linear("input", [inputs, attns], input_size)
+    cell_output, new_state = self._cell(inputs, state)
+    new_state_cat = (tf.concat(tf.nest.flatten(new_state), 1)
+                     if self._state_is_tuple else new_state)
+    new_attns, new_attn_states = self._attention(new_state_cat, attn_states)
+    with v1.variable_scope("attn_output_projection"):
+      output = self._linear("output", [cell_output, new_attns],
+                            self._attn_size)
+    new_attn_states = tf.reshape(
+        tf.concat([new_attn_states, tf.expand_dims(output, 1)], 1),
+        [-1, self._attn_length * self._attn_size])
+    new_state = (new_state, new_attns, new_attn_states)
+    if not self._state_is_tuple:
+      new_state = tf.concat(list(new_state), 1)
+    return output, new_state
+
+  def _attention(self, query, attn_states):
+    with v1.variable_scope("attention"):
+      if "attn_w" not in self._linears:
+        self._linears["attn_w"] = v1.get_variable(
+            "attn_w", [1, 1, self._attn_size, self._attn_vec_size])
+        self._linears["attn_v"] = v1.get_variable("attn_v",
+                                                  [self._attn_vec_size])
+        self._variables.extend([self._linears["attn_w"],
+                                self._linears["attn_v"]])
+      k, v = self._linears["attn_w"], self._linears["attn_v"]
+      hidden = tf.reshape(attn_states,
+                          [-1, self._attn_length, 1, self._attn_size])
+      features = tf.nn.conv2d(hidden, k, [1, 1, 1, 1], "SAME")
+      y = tf.reshape(self._linear("query", query, self._attn_vec_size),
+                     [-1, 1, 1, self._attn_vec_size])
+      a = tf.nn.softmax(tf.reduce_sum(v * tf.tanh(features + y), [2, 3]))
+      d = tf.reduce_sum(tf.reshape(a, [-1, self._attn_length, 1, 1]) * hidden,
+                        [1, 2])
+      return tf.reshape(d, [-1, self._attn_size]), attn_states[:, 1:]
