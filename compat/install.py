@@ -5,7 +5,10 @@ After it, these resolve to ``compat``:
     does ``import tensorflow.compat.v1 as tf``),
   * ``tf.compat.v1.layers.dense`` / ``Dense``,
   * ``tf.contrib.rnn``, ``tf.contrib.legacy_seq2seq``,
-    ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``.
+    ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``,
+  * ``tf.contrib.seq2seq`` (``compat.seq2seq``), also as
+    ``from tensorflow.contrib import seq2seq`` and
+    ``import tensorflow.contrib.seq2seq``.
 
 It touches nothing else: eager execution, the v2 API and Keras are left as
 they are, and calling it twice is the same as calling it once.
@@ -99,6 +102,13 @@ def _lazy_legacy_seq2seq():
     return None
 
 
+def _lazy_contrib_seq2seq():
+  try:
+    return importlib.import_module("compat.seq2seq")
+  except ImportError:
+    return None
+
+
 def install():
   """Install the TF1 RNN API into ``tensorflow``. Idempotent."""
   global _installed
@@ -122,6 +132,12 @@ def install():
   if seq2seq is not None:
     sys.modules["tensorflow.contrib.legacy_seq2seq"] = seq2seq
     contrib.legacy_seq2seq = seq2seq
+  # -- compat.seq2seq as tf.contrib.seq2seq (issue 12) --
+  contrib_seq2seq = _lazy_contrib_seq2seq()
+  if contrib_seq2seq is not None:
+    sys.modules["tensorflow.contrib.seq2seq"] = contrib_seq2seq
+    contrib.seq2seq = contrib_seq2seq
+  # -- end compat.seq2seq --
   contrib.__path__ = []  # a package, so "import tensorflow.contrib.rnn" works
   tf.contrib = contrib
   for v1 in _v1_modules():

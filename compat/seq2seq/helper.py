@@ -247,10 +247,11 @@ def _categorical(logits, seed):
 
 
 def _bernoulli(probability, batch_size, seed):
-  """``batch_size`` booleans true with ``probability`` (TF1's
-  ``Bernoulli(probs=p).sample(batch_size, seed)``: uniform < p)."""
-  uniform = v1.random_uniform(tf.reshape(batch_size, [1]), seed=seed,
-                              dtype=probability.dtype)
+  """TF1's ``bernoulli_sample(probs, sample_shape=batch_size, seed)`` as
+  booleans: uniform draws of shape ``[batch_size] + probs.shape`` below
+  ``probs``."""
+  shape = tf.concat([tf.reshape(batch_size, [1]), tf.shape(probability)], 0)
+  uniform = v1.random_uniform(shape, seed=seed, dtype=probability.dtype)
   return tf.less(uniform, probability)
 
 
@@ -336,8 +337,9 @@ class ScheduledOutputTrainingHelper(TrainingHelper):
         name=name or "ScheduledOutputTrainingHelper")
 
   def sample(self, time, outputs, state, name=None):
-    return _bernoulli(self._sampling_probability, self.batch_size,
-                      self._seed)
+    """1 where the entry feeds back its outputs, else 0 (int32)."""
+    return tf.cast(_bernoulli(self._sampling_probability, self.batch_size,
+                              self._seed), tf.int32)
 
   def next_inputs(self, time, outputs, state, sample_ids, name=None):
     finished, base_next_inputs, state = super(
@@ -346,11 +348,13 @@ class ScheduledOutputTrainingHelper(TrainingHelper):
     sample_ids = tf.cast(sample_ids, tf.bool)
 
     def mixed():
-      def with_aux(x):
+      def with_aux(x, indices=None):
         if self._auxiliary_input_tas is None:
           return x
         aux = tf.nest.map_structure(lambda ta: ta.read(time + 1),
                                     self._auxiliary_input_tas)
+        if indices is not None:
+          aux = tf.gather_nd(aux, indices)
         return tf.nest.map_structure(lambda a, b: tf.concat((a, b), -1),
                                      x, aux)
 
@@ -358,8 +362,9 @@ class ScheduledOutputTrainingHelper(TrainingHelper):
         return v1.where(sample_ids, with_aux(outputs), base_next_inputs)
       sampled_at = tf.cast(tf.where(sample_ids), tf.int32)
       kept_at = tf.cast(tf.where(tf.logical_not(sample_ids)), tf.int32)
-      sampled = with_aux(self._next_inputs_fn(tf.gather_nd(outputs,
-                                                           sampled_at)))
+      sampled = with_aux(
+          self._next_inputs_fn(tf.gather_nd(outputs, sampled_at)),
+          sampled_at)
       kept = tf.gather_nd(base_next_inputs, kept_at)
       shape = tf.shape(base_next_inputs)
       return (tf.scatter_nd(sampled_at, sampled, shape) +

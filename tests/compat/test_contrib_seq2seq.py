@@ -68,3 +68,50 @@ def test_restores_tf1_checkpoint_and_matches_tf1(golden, model, mode):
     else:
       np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5,
                                  err_msg=key)
+
+
+def _assert_matches(values, expected):
+  assert sorted(values) == sorted(expected)
+  for key, want in expected.items():
+    got = values[key]
+    assert got.shape == want.shape, key
+    if want.dtype.kind in "iub":
+      np.testing.assert_array_equal(got, want, err_msg=key)
+    else:
+      np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5,
+                                 err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(cases.EXTRAS))
+def test_rest_of_the_api_matches_tf1(golden, name):
+  expected = _golden_case(golden, "extra", name)
+  values, meta = cases.run_extra(tf, API, name)
+  assert meta == cases.decode_meta(expected.pop("meta"))
+  _assert_matches(values, expected)
+
+
+# TF 1.15's public tf.contrib.seq2seq names (dir() of the module).
+TF1_NAMES = (
+    "AttentionMechanism", "AttentionWrapper", "AttentionWrapperState",
+    "BahdanauAttention", "BahdanauMonotonicAttention", "BasicDecoder",
+    "BasicDecoderOutput", "BeamSearchDecoder", "BeamSearchDecoderOutput",
+    "BeamSearchDecoderState", "CustomHelper", "Decoder",
+    "FinalBeamSearchDecoderOutput", "GreedyEmbeddingHelper", "Helper",
+    "InferenceHelper", "LuongAttention", "LuongMonotonicAttention",
+    "SampleEmbeddingHelper", "ScheduledEmbeddingTrainingHelper",
+    "ScheduledOutputTrainingHelper", "TrainingHelper", "dynamic_decode",
+    "gather_tree", "hardmax", "monotonic_attention", "safe_cumprod",
+    "sequence_loss", "tile_batch",
+)
+
+
+def test_install_makes_tf_contrib_seq2seq_importable():
+  compat.install()
+  assert tf.contrib.seq2seq is seq2seq
+  assert tf.compat.v1.contrib.seq2seq is seq2seq
+  from tensorflow.contrib import seq2seq as imported  # pylint: disable=g-import-not-at-top
+  import tensorflow.contrib.seq2seq as module  # pylint: disable=g-import-not-at-top
+  assert imported is seq2seq and module is seq2seq
+  missing = [n for n in TF1_NAMES if not hasattr(tf.contrib.seq2seq, n)]
+  assert not missing
+  assert sorted(seq2seq.__all__) == sorted(TF1_NAMES)

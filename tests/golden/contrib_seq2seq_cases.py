@@ -175,3 +175,200 @@ def encode_meta(meta):
 
 def decode_meta(array):
   return [(name, shape) for name, shape in json.loads(str(array))]
+
+
+# ---------------------------------------------------------------------------
+# Smaller cases for the rest of the API, all name-derived weights.
+
+
+def _memory(v1):
+  """Fixed memory [BATCH, SRC_LEN, UNITS] and decoder inputs."""
+  rng = np.random.RandomState(7)
+  memory = rng.uniform(-1, 1, (BATCH, SRC_LEN, UNITS)).astype(np.float32)
+  dec = rng.uniform(-1, 1, (BATCH, TGT_LEN, EMBED)).astype(np.float32)
+  return v1.constant(memory), v1.constant(dec)
+
+
+def _grads(v1, loss, out):
+  variables = v1.trainable_variables()
+  for var, grad in zip(variables, v1.gradients(loss, variables)):
+    if grad is not None:
+      out["grad:" + var.op.name] = v1.convert_to_tensor(grad)
+
+
+def extra_multi_monotonic(tf, api):
+  """Two monotonic mechanisms in one wrapper, output_attention=False,
+  time-major output, impute_finished."""
+  v1 = tf.compat.v1
+  s2s = api.s2s
+  memory, dec = _memory(v1)
+  src_len = v1.constant(SRC_LENGTHS)
+  mechs = [
+      s2s.BahdanauMonotonicAttention(UNITS, memory, src_len, normalize=True,
+                                     score_bias_init=-0.5, mode="parallel"),
+      s2s.LuongMonotonicAttention(UNITS, memory, src_len, scale=True,
+                                  mode="recursive"),
+  ]
+  cell = s2s.AttentionWrapper(api.GRUCell(UNITS), mechs,
+                              attention_layer_size=[3, 2],
+                              alignment_history=True, output_attention=False)
+  helper = s2s.TrainingHelper(dec, v1.constant(TGT_LENGTHS))
+  decoder = s2s.BasicDecoder(cell, helper,
+                             cell.zero_state(BATCH, v1.float32))
+  outputs, state, lengths = s2s.dynamic_decode(decoder,
+                                               output_time_major=True,
+                                               impute_finished=True)
+  out = dict(rnn_output=outputs.rnn_output, lengths=lengths,
+             attention=state.attention, time=state.time,
+             alignments0=state.alignments[0],
+             alignments1=state.alignments[1],
+             history0=state.alignment_history[0].stack(),
+             history1=state.alignment_history[1].stack())
+  _grads(v1, v1.reduce_sum(outputs.rnn_output ** 2), out)
+  return out
+
+
+def extra_functions(tf, api):
+  """hardmax, safe_cumprod, monotonic_attention (3 modes), gather_tree,
+  tile_batch on a nest, and sequence_loss in every reduction."""
+  v1 = tf.compat.v1
+  s2s = api.s2s
+  rng = np.random.RandomState(11)
+  logits = rng.uniform(-2, 2, (3, 5)).astype(np.float32)
+  p = rng.uniform(0.05, 0.95, (3, 5)).astype(np.float32)
+  prev = np.abs(rng.uniform(0, 1, (3, 5))).astype(np.float32)
+  prev /= prev.sum(1, keepdims=True)
+  hard_p = (p > 0.5).astype(np.float32)
+  one_hot_prev = np.eye(5, dtype=np.float32)[[0, 2, 1]]
+  out = dict(
+      hardmax=s2s.hardmax(v1.constant(logits)),
+      safe_cumprod=s2s.safe_cumprod(v1.constant(p), axis=1),
+      safe_cumprod_excl=s2s.safe_cumprod(v1.constant(p), axis=1,
+                                         exclusive=True),
+      mono_recursive=s2s.monotonic_attention(v1.constant(p),
+                                             v1.constant(prev), "recursive"),
+      mono_parallel=s2s.monotonic_attention(v1.constant(p),
+                                            v1.constant(prev), "parallel"),
+      mono_hard=s2s.monotonic_attention(v1.constant(hard_p),
+                                        v1.constant(one_hot_prev), "hard"))
+  # [time, batch, beam], a trajectory with ids after an end token.
+  step_ids = np.array([[[2, 5, 1], [4, 4, 3]], [[3, 2, 6], [1, 2, 5]],
+                       [[7, 3, 2], [6, 6, 6]], [[5, 5, 5], [3, 2, 1]]],
+                      np.int32)
+  parent_ids = np.array([[[0, 0, 0], [0, 0, 0]], [[2, 0, 1], [1, 1, 0]],
+                         [[1, 1, 0], [2, 0, 1]], [[0, 2, 1], [0, 0, 2]]],
+                        np.int32)
+  out["gather_tree"] = s2s.gather_tree(
+      v1.constant(step_ids), v1.constant(parent_ids),
+      max_sequence_lengths=v1.constant([4, 3]), end_token=2)
+  tiled = s2s.tile_batch((v1.constant(logits), [v1.constant(p[:, :2])]), 2)
+  out["tiled_a"], out["tiled_b"] = tiled[0], tiled[1][0]
+  seq_logits = v1.constant(
+      rng.uniform(-2, 2, (BATCH, TGT_LEN, TGT_VOCAB)).astype(np.float32))
+  targets = v1.constant(rng.randint(0, TGT_VOCAB, (BATCH, TGT_LEN)).astype(
+      np.int32))
+  weights = v1.constant(np.array([[1, 1, 0.5, 0], [1, 0, 0, 0],
+                                  [2, 1, 1, 1]], np.float32))
+  combos = {
+      "avg_both": dict(),
+      "avg_time": dict(average_across_batch=False),
+      "avg_batch": dict(average_across_timesteps=False),
+      "none": dict(average_across_timesteps=False,
+                   average_across_batch=False),
+      "sum_both": dict(average_across_timesteps=False,
+                       average_across_batch=False, sum_over_timesteps=True,
+                       sum_over_batch=True),
+      "sum_time": dict(average_across_timesteps=False,
+                       average_across_batch=False, sum_over_timesteps=True),
+      "sum_batch": dict(average_across_timesteps=False,
+                        average_across_batch=False, sum_over_batch=True),
+  }
+  for key, kwargs in combos.items():
+    out["loss_" + key] = s2s.sequence_loss(seq_logits, targets, weights,
+                                           **kwargs)
+
+  def squared(labels, logits):
+    return v1.reduce_sum((v1.one_hot(labels, TGT_VOCAB) - logits) ** 2, -1)
+  out["loss_custom"] = s2s.sequence_loss(seq_logits, targets, weights,
+                                         softmax_loss_function=squared)
+  return out
+
+
+def extra_helpers(tf, api):
+  """The scheduled, sampling, inference and custom helpers on one cell with
+  fixed seeds."""
+  v1 = tf.compat.v1
+  s2s = api.s2s
+  v1.set_random_seed(1234)
+  _, dec = _memory(v1)
+  emb = v1.get_variable("embedding", [TGT_VOCAB, EMBED])
+  lengths = v1.constant(TGT_LENGTHS)
+  out = {}
+
+  def decode(name, helper, layer_units=TGT_VOCAB, **kwargs):
+    with v1.variable_scope(name):
+      cell = api.GRUCell(UNITS)
+      layer = api.Dense(layer_units, name="out")
+      decoder = s2s.BasicDecoder(cell, helper,
+                                 cell.zero_state(BATCH, v1.float32),
+                                 output_layer=layer)
+      outputs, _, seq_lengths = s2s.dynamic_decode(decoder, **kwargs)
+    out[name + ":rnn_output"] = outputs.rnn_output
+    out[name + ":sample_id"] = outputs.sample_id
+    out[name + ":lengths"] = seq_lengths
+
+  # The scheduling draws do not depend on the previous step, so parallel
+  # loop iterations could take them in any order: run the steps in order.
+  decode("scheduled_embedding", s2s.ScheduledEmbeddingTrainingHelper(
+      dec, lengths, emb, 0.5, seed=3, scheduling_seed=4),
+         parallel_iterations=1)
+  decode("scheduled_output", s2s.ScheduledOutputTrainingHelper(
+      dec, lengths, 0.5, seed=5), layer_units=EMBED, parallel_iterations=1)
+  decode("scheduled_output_fn", s2s.ScheduledOutputTrainingHelper(
+      dec[:, :, :2], lengths, 0.6, seed=6,
+      next_inputs_fn=lambda o: v1.tanh(o[:, :2]),
+      auxiliary_inputs=dec[:, :, 2:]), layer_units=EMBED,
+         parallel_iterations=1)
+  decode("sample_embedding", s2s.SampleEmbeddingHelper(
+      emb, v1.fill([BATCH], START), END, softmax_temperature=0.7, seed=8),
+         maximum_iterations=MAX_ITERS)
+  decode("inference", s2s.InferenceHelper(
+      sample_fn=lambda o: v1.tanh(o), sample_shape=[EMBED],
+      sample_dtype=v1.float32, start_inputs=dec[:, 0],
+      end_fn=lambda s: s[:, 0] > 0.6), layer_units=EMBED,
+         maximum_iterations=MAX_ITERS)
+
+  def initialize_fn():
+    return v1.constant([False, False, True]), dec[:, 0]
+
+  def sample_fn(time, outputs, state):
+    del time, state
+    return v1.argmax(outputs, -1, output_type=v1.int32)
+
+  def next_inputs_fn(time, outputs, state, sample_ids):
+    del outputs
+    return (v1.logical_or(v1.equal(sample_ids, END), time >= 3),
+            v1.nn.embedding_lookup(emb, sample_ids), state)
+  decode("custom", s2s.CustomHelper(initialize_fn, sample_fn,
+                                    next_inputs_fn),
+         maximum_iterations=MAX_ITERS, impute_finished=True)
+  return out
+
+
+EXTRAS = {
+    "multi_monotonic": extra_multi_monotonic,
+    "functions": extra_functions,
+    "helpers": extra_helpers,
+}
+
+
+def run_extra(tf, api, name):
+  v1 = tf.compat.v1
+  with tf.Graph().as_default():
+    fetch = EXTRAS[name](tf, api)
+    meta = variables_meta(v1)
+    with v1.Session() as sess:
+      sess.run(v1.global_variables_initializer())
+      set_named_values(sess, v1)
+      values = sess.run(fetch)
+  return {k: np.asarray(v) for k, v in values.items()}, meta

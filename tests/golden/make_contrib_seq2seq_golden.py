@@ -8,7 +8,8 @@ For each model and mode of ``contrib_seq2seq_cases.py`` writes the fetched
 arrays to ``tf1_contrib_seq2seq.npz`` (``<model>|<mode>|<key>``, variable
 names and shapes under ``<model>|<mode>|meta``), and a TF1-written
 checkpoint of each model's weights to
-``tf1_contrib_seq2seq_ckpt/<model>.ckpt``.
+``tf1_contrib_seq2seq_ckpt/<model>.ckpt``; then the smaller cases of
+``EXTRAS`` under ``extra|<case>|<key>``.
 """
 
 import os
@@ -106,6 +107,13 @@ def main():
         note = "loss %.6f" % values["loss"]
       print("%-9s %-7s %3d arrays %2d variables  %s" %
             (model, mode, len(values), len(meta), note))
+  for name in cases.EXTRAS:
+    values, meta = cases.run_extra(tf, api, name)
+    for key, value in values.items():
+      arrays["extra|%s|%s" % (name, key)] = value
+    arrays["extra|%s|meta" % name] = cases.encode_meta(meta)
+    print("extra %-15s %3d arrays %2d variables" % (name, len(values),
+                                                    len(meta)))
   np.savez_compressed(os.path.join(HERE, "tf1_contrib_seq2seq.npz"),
                       **arrays)
 
