@@ -431,8 +431,15 @@ class AttentionWrapperState(
     shapes of the ones they replace (as TF1 did)."""
     def keep_shape(old, new):
       if isinstance(old, tf.Tensor) and isinstance(new, tf.Tensor):
-        if old.shape.is_compatible_with(new.shape):
-          new.set_shape(old.shape)
+        if not old.shape.is_compatible_with(new.shape):
+          raise ValueError(
+              "AttentionWrapperState.clone: the new value %s of shape %s "
+              "does not fit the shape %s it replaces. With "
+              "BeamSearchDecoder, tile the encoder state with "
+              "tile_batch(state, multiplier=beam_width) and build "
+              "zero_state(batch_size * beam_width, dtype)." %
+              (new.name, new.shape, old.shape))
+        new.set_shape(old.shape)
       return new
     replaced = super(AttentionWrapperState, self)._replace(**kwargs)
     return tf.nest.map_structure(keep_shape, self, replaced)

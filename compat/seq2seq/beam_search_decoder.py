@@ -189,9 +189,17 @@ class BeamSearchDecoder(Decoder):
 
   def _split_batch_beams(self, t, s):
     shape = tf.TensorShape(s) if not isinstance(s, tf.TensorShape) else s
+    static_batch = tf.get_static_value(self._batch_size)
+    if (static_batch is not None and t.shape[0] is not None and
+        t.shape[0] != static_batch * self._beam_width):
+      raise ValueError(
+          "BeamSearchDecoder: a state or output of shape %s has %d rows; "
+          "expected batch_size * beam_width = %d * %d. Perhaps you forgot to "
+          "create a zero_state with batch_size=encoder_batch_size * "
+          "beam_width, or to tile_batch the encoder state and memory?" %
+          (t.shape, t.shape[0], static_batch, self._beam_width))
     out = tf.reshape(t, tf.concat(
         [[self._batch_size, self._beam_width], tf.shape(t)[1:]], 0))
-    static_batch = tf.get_static_value(self._batch_size)
     out.set_shape(tf.TensorShape([static_batch, self._beam_width])
                   .concatenate(shape))
     return out

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import compat
 from compat import seq2seq
 from compat.seq2seq import attention_wrapper
 from compat.seq2seq import beam_search_decoder
@@ -146,3 +147,33 @@ def test_gather_tree_matches_numpy_backtracking():
           want[t, b, k] = 2
         ended = ended or want[t, b, k] == 2
   np.testing.assert_array_equal(got, want)
+
+
+def test_bad_inputs_get_clear_errors():
+  with tf.Graph().as_default():
+    memory = v1.constant(MEMORY)
+    mech = seq2seq.LuongAttention(D, memory)
+    cell = seq2seq.AttentionWrapper(compat.GRUCell(U), mech)
+    untiled = cell.zero_state(B, tf.float32)
+    # Beam search over an untiled state.
+    with pytest.raises(ValueError, match="tile_batch"):
+      seq2seq.BeamSearchDecoder(cell, v1.zeros([6, 2]), v1.fill([B], 1), 2,
+                                untiled, beam_width=2)
+    with pytest.raises(ValueError, match="tile_batch"):
+      untiled.clone(cell_state=v1.zeros([B * 2, U]))
+    with pytest.raises(ValueError, match="exactly one integer"):
+      seq2seq.AttentionWrapper(compat.GRUCell(U), [mech, mech],
+                               attention_layer_size=[2])
+    with pytest.raises(TypeError, match="AttentionMechanism"):
+      seq2seq.AttentionWrapper(compat.GRUCell(U), memory)
+    logits = v1.zeros([B, 2, 4])
+    with pytest.raises(ValueError, match="sum_over_timesteps"):
+      seq2seq.sequence_loss(logits, v1.zeros([B, 2], tf.int32),
+                            v1.ones([B, 2]), sum_over_timesteps=True)
+    with pytest.raises(ValueError, match="Logits must be"):
+      seq2seq.sequence_loss(v1.zeros([B, 4]), v1.zeros([B, 2], tf.int32),
+                            v1.ones([B, 2]))
+    with pytest.raises(TypeError, match="Decoder"):
+      seq2seq.dynamic_decode(cell)
+    with pytest.raises(ValueError, match="mode must be"):
+      seq2seq.monotonic_attention(v1.ones([1, 2]), v1.ones([1, 2]), "soft")

@@ -5,6 +5,8 @@ model on the word-mirroring task.
   python -m tf1_models.seq2seq --evaluate           # held-out exact match
   echo "the quick brown fox" | python -m tf1_models.seq2seq --decode
   python -m tf1_models.seq2seq --task=self_test     # the tutorial's smoke test
+  python -m tf1_models.seq2seq --config=dynamic     # tf.contrib.seq2seq model
+  python -m tf1_models.seq2seq --config=dynamic --evaluate --beam_width=4
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
@@ -65,14 +67,28 @@ flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
                     "Run directory (default runs/seq2seq_<task>).")
 flags.DEFINE_integer("log_every", _D.log_every, "Steps between log lines.")
 flags.DEFINE_integer("seed", _D.seed, "Random seed (graph, data, batches).")
+flags.DEFINE_enum("decoder", _D.decoder, list(config_lib.DECODERS),
+                  "legacy: the tutorial's legacy_seq2seq model. dynamic: "
+                  "tf.contrib.seq2seq (dynamic_decode, AttentionWrapper).")
+flags.DEFINE_enum("attention", _D.attention,
+                  ["luong", "scaled_luong", "bahdanau", "normed_bahdanau"],
+                  "Attention of --decoder=dynamic.")
+flags.DEFINE_integer("beam_width", _D.beam_width,
+                     "--decoder=dynamic: decode with BeamSearchDecoder of "
+                     "this width (0: greedy).")
+flags.DEFINE_float("length_penalty_weight", _D.length_penalty_weight,
+                   "BeamSearchDecoder's length penalty (0: none).")
 
 
 def print_accuracy(config):
   result = runner.evaluate(config)
   for phrase, output in result["examples"]:
     print("  %s -> %s" % (phrase, output))
-  print("held-out exact match: %.2f%% of %d phrases" %
-        (100 * result["exact_match"], result["held_out"]))
+  print("held-out exact match: %.2f%% of %d phrases (%s; %.1fs, %.0f "
+        "phrases/s)" % (100 * result["exact_match"], result["held_out"],
+                        result["decoding"], result["decode_seconds"],
+                        result["held_out"] / max(result["decode_seconds"],
+                                                 1e-9)))
 
 
 def main(argv):

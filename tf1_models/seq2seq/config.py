@@ -30,6 +30,7 @@ import dataclasses
 from tf1_models import configs
 
 TASKS = ("mirror", "self_test")
+DECODERS = ("legacy", "dynamic")
 
 # Config keys that define the graph or the data encoding: a checkpoint can
 # only be resumed or decoded with the same values (checked via run.json).
@@ -63,9 +64,19 @@ class Config:
   seed: int = 0
   shared_corpus: str = "text8_prefix.txt"
   shipped_corpus: str = "text8_small.txt"
+  # --decoder=dynamic: tf.contrib.seq2seq (compat.seq2seq) instead of
+  # legacy_seq2seq; attention is luong, scaled_luong, bahdanau or
+  # normed_bahdanau; beam_width > 0 decodes with BeamSearchDecoder.
+  decoder: str = "legacy"
+  attention: str = "luong"
+  beam_width: int = 0
+  length_penalty_weight: float = 0.0
 
   def model_config(self):
-    return {k: getattr(self, k) for k in MODEL_KEYS}
+    out = {k: getattr(self, k) for k in MODEL_KEYS}
+    if self.decoder != "legacy":  # legacy run.json files stay compatible
+      out.update(decoder=self.decoder, attention=self.attention)
+    return out
 
 
 def parse_buckets(text):
@@ -89,6 +100,7 @@ PRESETS = {
     "seed": Config(buckets="20:21", size=256, num_layers=4, use_lstm=True,
                    optimizer="sgd", learning_rate=1.0, max_length=19,
                    max_steps=100000),
+    "dynamic": Config(decoder="dynamic", attention="luong", max_steps=3000),
     "test": Config(buckets="3:5,6:8", size=8, num_layers=2, batch_size=4,
                    max_steps=4, steps_per_checkpoint=2, log_every=1,
                    max_length=6, held_out_percent=20.0, max_held_out=10,

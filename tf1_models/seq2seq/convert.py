@@ -123,8 +123,95 @@ def groups(net):
   return out
 
 
+DYNAMIC_DECODER = "decoder/"
+DYNAMIC_WRAPPER = DYNAMIC_DECODER + "attention_wrapper/"
+DYNAMIC_MECHANISM = {"luong": "luong_attention/",
+                     "scaled_luong": "luong_attention/",
+                     "bahdanau": "bahdanau_attention/",
+                     "normed_bahdanau": "bahdanau_attention/"}
+
+
+def _scalar_group(var, name, to_keras=_identity, to_tf1=_identity):
+  return (lambda: [np.asarray(var)], lambda w: var.assign(w[0]), [name],
+          to_keras, to_tf1)
+
+
+def dynamic_groups(net):
+  """``groups`` of a ``KerasDynamicSeq2Seq`` (``--decoder=dynamic``):
+
+  TF1 (``dynamic_graph.py``)                 Keras (``KerasDynamicSeq2Seq``)
+  -----------------------------------------  -------------------------------
+  ``encoder/embedding``                      ``encoder_embedding``
+  ``encoder/rnn/<cell k>/...``               ``encoder_k``
+  ``decoder/embedding``                      ``decoder.embedding``
+  ``decoder/memory_layer/kernel``            ``decoder.memory_layer``
+  ``decoder/attention_wrapper/<cell k>/...`` ``decoder.cell_k`` (layer 0
+                                             reads ``[input, attention]``)
+  ``.../bahdanau_attention/query_layer/      ``decoder.query_layer``
+  kernel``
+  ``.../bahdanau_attention/attention_v,      ``decoder.attention_v``,
+  attention_g, attention_b``,                ``attention_g``, ``attention_b``
+  ``.../luong_attention/attention_g``
+  ``decoder/attention_wrapper/               ``decoder.attention_layer``
+  attention_layer/kernel``
+  ``decoder/output_projection/kernel``       ``decoder.output_projection``
+  """
+  n, lstm, size = net.num_layers, net.use_lstm, net.size
+  dec = net.decoder
+
+  def layer(obj, names):
+    return (obj.get_weights, obj.set_weights, names, _identity, _identity)
+
+  def cell(obj, names, input_depth):
+    to_keras = ((lambda a: keras_mapping.lstm_to_keras(*a, input_depth,
+                                                       FORGET_BIAS))
+                if lstm else
+                (lambda a: keras_mapping.gru_to_keras(*a, input_depth)))
+    return (obj.get_weights, obj.set_weights, names, to_keras,
+            lambda w: _cell_to_tf1(w, lstm))
+
+  out = [layer(net.encoder_embedding, ["encoder/embedding"])]
+  for k, encoder in enumerate(net.encoders):
+    out.append(cell(encoder, cell_names("encoder/rnn/" + cell_path(k, n, lstm),
+                                        lstm), size))
+  out.append(layer(dec.embedding, [DYNAMIC_DECODER + "embedding"]))
+  out.append(layer(dec.memory_layer,
+                   [DYNAMIC_DECODER + "memory_layer/kernel"]))
+  for k, c in enumerate(dec.cells):
+    out.append(cell(c, cell_names(DYNAMIC_WRAPPER + cell_path(k, n, lstm),
+                                  lstm), 2 * size if k == 0 else size))
+  mechanism = DYNAMIC_WRAPPER + DYNAMIC_MECHANISM[net.attention]
+  if dec.query_layer is not None:
+    out.append(layer(dec.query_layer, [mechanism + "query_layer/kernel"]))
+  for var, name in ((dec.attention_v, "attention_v"),
+                    (dec.attention_g, "attention_g"),
+                    (dec.attention_b, "attention_b")):
+    if var is not None:
+      out.append(_scalar_group(var, mechanism + name))
+  out.append(layer(dec.attention_layer,
+                   [DYNAMIC_WRAPPER + "attention_layer/kernel"]))
+  out.append(layer(dec.output_projection,
+                   [DYNAMIC_DECODER + "output_projection/kernel"]))
+  return out
+
+
+def _groups(net):
+  return dynamic_groups(net) if getattr(net, "dynamic", False) else groups(
+      net)
+
+
+def _describe(net):
+  if getattr(net, "dynamic", False):
+    return ("a dynamic (contrib.seq2seq) model with %s attention and %d %s "
+            "layer(s) of %d" % (net.attention, net.num_layers,
+                                "LSTM" if net.use_lstm else "GRU", net.size))
+  return ("an embedding_attention_seq2seq with %d %s layer(s) of %d%s" %
+          (net.num_layers, "LSTM" if net.use_lstm else "GRU", net.size,
+           " and sampled softmax" if net.sampled else ""))
+
+
 def tf1_variable_names(net):
-  return [name for g in groups(net) for name in g[2]]
+  return [name for g in _groups(net) for name in g[2]]
 
 
 def build(net, encoder_length=2, decoder_length=2):
@@ -134,23 +221,29 @@ def build(net, encoder_length=2, decoder_length=2):
   return net
 
 
+def build_dynamic(net, source_length=2, decoder_length=2):
+  """Create a ``KerasDynamicSeq2Seq``'s weights (a call on dummy ids)."""
+  net((np.zeros((1, source_length), np.int32),
+       np.full((1,), source_length, np.int32),
+       np.zeros((1, decoder_length), np.int32)))
+  return net
+
+
 def tf1_to_keras(weights, net):
   """Set ``net``'s weights from TF1 ``{name: array}``."""
-  for _, set_, names, to_keras, _ in groups(net):
+  for _, set_, names, to_keras, _ in _groups(net):
     missing = [n for n in names if n not in weights]
     if missing:
       raise CheckpointMismatchError(
-          "no TF1 variable %s: the checkpoint is not an embedding_attention_"
-          "seq2seq with %d %s layer(s) of %d%s" %
-          (missing[0], net.num_layers, "LSTM" if net.use_lstm else "GRU",
-           net.size, " and sampled softmax" if net.sampled else ""))
+          "no TF1 variable %s: the checkpoint is not %s" %
+          (missing[0], _describe(net)))
     set_(to_keras([np.asarray(weights[n]) for n in names]))
 
 
 def keras_to_tf1(net):
   """TF1 ``{name: array}`` of ``net``'s weights."""
   out = {}
-  for get, _, names, _, to_tf1 in groups(net):
+  for get, _, names, _, to_tf1 in _groups(net):
     out.update(zip(names, to_tf1([np.asarray(w) for w in get()])))
   return out
 

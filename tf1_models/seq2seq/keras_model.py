@@ -49,6 +49,17 @@ def state_order(use_lstm):
   return [1, 0] if use_lstm else [0]
 
 
+def encoder_layers(size, num_layers, use_lstm):
+  """One ``LSTM``/``GRU(reset_after=False)`` per layer, returning sequences
+  and states (named ``encoder_k``)."""
+  common = dict(return_sequences=True, return_state=True)
+  return [keras.layers.LSTM(size, name="encoder_%d" % k, **common)
+          if use_lstm else
+          keras.layers.GRU(size, reset_after=False, name="encoder_%d" % k,
+                           **common)
+          for k in range(num_layers)]
+
+
 class AttentionDecoder(keras.layers.Layer):
   """``embedding_attention_decoder`` + ``attention_decoder``, unrolled over
   the (static) decoder length."""
@@ -142,12 +153,7 @@ class KerasSeq2Seq(keras.Model):
         source_vocab_size, size, name="encoder_embedding",
         embeddings_initializer=keras.initializers.RandomUniform(
             -math.sqrt(3), math.sqrt(3)))
-    common = dict(return_sequences=True, return_state=True)
-    self.encoders = [keras.layers.LSTM(size, name="encoder_%d" % k, **common)
-                     if use_lstm else
-                     keras.layers.GRU(size, reset_after=False,
-                                      name="encoder_%d" % k, **common)
-                     for k in range(num_layers)]
+    self.encoders = encoder_layers(size, num_layers, use_lstm)
     self.decoder = AttentionDecoder(
         target_vocab_size, size, num_layers, use_lstm,
         output_size=size if sampled else target_vocab_size,

@@ -17,6 +17,7 @@ the checkpoint directory: vocabulary and model config come from
 import math
 import os
 import random
+import time
 
 import numpy as np
 import tensorflow as tf
@@ -26,6 +27,7 @@ from tf1_models import configs, corpus, training
 from tf1_models.errors import CheckpointMismatchError, UserError
 from tf1_models.seq2seq import config as config_lib
 from tf1_models.seq2seq import data as data_lib
+from tf1_models.seq2seq import dynamic_graph
 from tf1_models.seq2seq import model as model_lib
 
 v1 = tf.compat.v1
@@ -50,6 +52,15 @@ def buckets_of(config):
 def validate(config):
   configs.require_choice("task", config.task, config_lib.TASKS)
   configs.require_choice("optimizer", config.optimizer, model_lib.OPTIMIZERS)
+  configs.require_choice("decoder", config.decoder, config_lib.DECODERS)
+  configs.require_choice("attention", config.attention,
+                         dynamic_graph.ATTENTIONS)
+  if config.beam_width < 0:
+    raise UserError("--beam_width=%d: give 0 (greedy) or a positive beam "
+                    "width" % config.beam_width)
+  if config.beam_width and config.decoder != "dynamic":
+    raise UserError("--beam_width needs --decoder=dynamic (legacy_seq2seq "
+                    "decodes greedily)")
   configs.require_positive(config, ("size", "num_layers", "batch_size",
                                     "max_length", "steps_per_checkpoint",
                                     "log_every"))
@@ -81,7 +92,23 @@ def load_data(config, buckets, log=print):
   return data
 
 
+def dynamic_hparams(config, vocab_size):
+  return dynamic_graph.HParams(
+      vocab_size, config.size, config.num_layers, config.use_lstm,
+      config.attention, config.beam_width, config.length_penalty_weight,
+      max_iterations=config.max_length + 2)
+
+
 def new_model(config, buckets, vocab_size, forward_only):
+  if config.decoder == "dynamic":
+    from tf1_models.seq2seq import dynamic_model  # pylint: disable=g-import-not-at-top
+    mode = "train"
+    if forward_only:
+      mode = "beam" if config.beam_width else "greedy"
+    return dynamic_model.DynamicSeq2SeqModel(
+        dynamic_hparams(config, vocab_size), len(buckets), mode,
+        config.max_gradient_norm, config.batch_size, config.learning_rate,
+        config.learning_rate_decay_factor, config.optimizer)
   return model_lib.Seq2SeqModel(
       vocab_size, vocab_size, buckets, config.size, config.num_layers,
       config.max_gradient_norm, config.batch_size, config.learning_rate,
@@ -103,13 +130,19 @@ def bucket_schedule(train_set, seed):
   return bucket_at
 
 
-def eval_batches(pairs_per_bucket, buckets, batch_size):
-  """Every held-out pair once, as ``(bucket_id, batch)`` in fixed order."""
+def eval_batches(pairs_per_bucket, buckets, batch_size, dynamic=False):
+  """Every held-out pair once, as ``(bucket_id, batch, pairs in it)`` in
+  fixed order (``dynamic``: ``dynamic_model``'s batch layout)."""
   out = []
   for b, pairs in enumerate(pairs_per_bucket):
     for i in range(0, len(pairs), batch_size):
-      out.append((b, model_lib.batch_from_pairs(pairs[i:i + batch_size],
-                                                buckets[b])))
+      chunk = pairs[i:i + batch_size]
+      if dynamic:
+        from tf1_models.seq2seq import dynamic_model  # pylint: disable=g-import-not-at-top
+        batch = dynamic_model.batch_from_pairs(chunk)
+      else:
+        batch = model_lib.batch_from_pairs(chunk, buckets[b])
+      out.append((b, batch, len(chunk)))
   return out
 
 
@@ -153,14 +186,15 @@ def build_train_task(config, buckets, data, log=print):
     b = bucket_at(step)
     return {"loss": model.losses[b], "train_op": model.updates[b]}
 
-  held_out = eval_batches(data.held_out_set, buckets, config.batch_size)
+  held_out = eval_batches(data.held_out_set, buckets, config.batch_size,
+                          dynamic=config.decoder == "dynamic")
 
   def evaluate(sess):
     metrics, sums = {}, {}
-    for b, batch in held_out:
+    for b, batch, size in held_out:
       loss = sess.run(model.losses[b], model.feed_dict(*batch, b))
       n, total = sums.get(b, (0, 0.0))
-      sums[b] = (n + len(batch[0][0]), total + loss * len(batch[0][0]))
+      sums[b] = (n + size, total + loss * size)
     for b, (n, total) in sorted(sums.items()):
       metrics["eval_ppl_bucket%d" % b] = math.exp(min(total / n, 300.0))
     return metrics
@@ -193,10 +227,12 @@ def train(config, log=print):
   meta = _meta(config, data.vocab)
   run_dir.check_compatible(meta)
   task, _ = build_train_task(config, buckets, data, log)
-  log("model: %s %dx%d, buckets %s, %s at %g, training to step %d in %s" %
-      ("LSTM" if config.use_lstm else "GRU", config.num_layers, config.size,
-       buckets, config.optimizer, config.learning_rate, config.max_steps,
-       run_dir.path))
+  decoder = ("legacy_seq2seq" if config.decoder == "legacy" else
+             "contrib.seq2seq %s attention" % config.attention)
+  log("model: %s %dx%d, %s, buckets %s, %s at %g, training to step %d in "
+      "%s" % ("LSTM" if config.use_lstm else "GRU", config.num_layers,
+              config.size, decoder, buckets, config.optimizer,
+              config.learning_rate, config.max_steps, run_dir.path))
   return training.train(task, run_dir, meta, training.LoopConfig(
       max_steps=config.max_steps, checkpoint_every=config.steps_per_checkpoint,
       log_every=config.log_every, log=log))
@@ -212,8 +248,18 @@ class Decoder(object):
     self.vocab = corpus.Vocabulary.from_json(meta["vocab"])
     self.buckets = config_lib.parse_buckets(cfg["buckets"])
     self.max_length = cfg["max_length"]
-    model_config = config_lib.Config(**{k: cfg[k]
-                                        for k in config_lib.MODEL_KEYS})
+    # A legacy run.json has no decoder/attention keys; beam search is
+    # chosen when decoding.
+    self.dynamic = cfg.get("decoder", "legacy") == "dynamic"
+    model_config = config_lib.Config(
+        decoder=cfg.get("decoder", "legacy"),
+        attention=cfg.get("attention", "luong"),
+        beam_width=config.beam_width if self.dynamic else 0,
+        length_penalty_weight=config.length_penalty_weight,
+        **{k: cfg[k] for k in config_lib.MODEL_KEYS})
+    if config.beam_width and not self.dynamic:
+      raise UserError("--beam_width needs a --decoder=dynamic checkpoint; "
+                      "%s is legacy_seq2seq" % checkpoint_dir(config))
     self.graph = tf.Graph()
     with self.graph.as_default():
       self.model = new_model(model_config, self.buckets, len(self.vocab),
@@ -243,6 +289,11 @@ class Decoder(object):
     for b, items in sorted(groups.items()):
       for i in range(0, len(items), batch_size):
         chunk = items[i:i + batch_size]
+        if self.dynamic:
+          decoded = self.model.decode_ids(self.sess, [ids for _, ids in chunk])
+          for (index, _), ids in zip(chunk, decoded):
+            results[index] = data_lib.decode(self.vocab, ids)
+          continue
         batch = model_lib.batch_from_pairs([(ids, []) for _, ids in chunk],
                                            self.buckets[b])
         _, _, outputs = self.model.step(self.sess, *batch, b, True)
@@ -278,13 +329,17 @@ def evaluate(config, log=print):
       raise CheckpointMismatchError(
           "%s was trained on another vocabulary; evaluate with the corpus "
           "it was trained on" % checkpoint_dir(config))
+    start = time.time()
     outputs = decoder.decode(data.held_out)
+    seconds = time.time() - start
   finally:
     decoder.close()
   correct = sum(o == data_lib.mirror(p) for p, o in zip(data.held_out,
                                                        outputs))
   return {"exact_match": correct / len(data.held_out),
-          "held_out": len(data.held_out),
+          "held_out": len(data.held_out), "decode_seconds": seconds,
+          "decoding": ("beam search, width %d" % config.beam_width
+                       if config.beam_width else "greedy"),
           "examples": list(zip(data.held_out, outputs))[:5]}
 
 

@@ -1,0 +1,119 @@
+"""``KerasDynamicSeq2Seq`` (the ``--decoder=dynamic`` twin) against genuine
+TF 1.15 ``tf.contrib.seq2seq`` (``tests/golden/tf1_s2s_dynamic.npz``, from
+``make_s2s_dynamic_golden.py``): the TF1 weights, mapped by name, give the
+same teacher-forced logits and ``sequence_loss`` (<= 1e-5), the same greedy
+ids and lengths, and the same beam-search ids (after ``gather_tree``),
+per-step scores and lengths, for Luong, scaled Luong, Bahdanau and
+normalised Bahdanau attention, GRU and LSTM, one and two layers, with and
+without a length penalty. Plus NumPy references for ``gather_tree`` and a
+beam step's finished-beam handling."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from tf1_models.seq2seq import convert, keras_dynamic
+
+GOLDEN = os.path.join(os.path.dirname(os.path.dirname(__file__)), "golden",
+                      "tf1_s2s_dynamic.npz")
+# name: (attention, layers, use_lstm, length_penalty_weight), as recorded
+CASES = {
+    "luong_gru1": ("luong", 1, False, 0.0),
+    "scaled_luong_gru2": ("scaled_luong", 2, False, 1.0),
+    "bahdanau_lstm2": ("bahdanau", 2, True, 0.6),
+    "normed_bahdanau_gru1": ("normed_bahdanau", 1, False, 0.6),
+}
+VOCAB, SIZE, BEAM, MAX_ITER = 9, 5, 3, 6
+
+
+@pytest.fixture(scope="module")
+def golden():
+  return dict(np.load(GOLDEN))
+
+
+def case_arrays(golden, name):
+  prefix = name + "|"
+  return {k[len(prefix):]: v for k, v in golden.items()
+          if k.startswith(prefix)}
+
+
+def net_for(golden, name):
+  attention, layers, lstm, _ = CASES[name]
+  keras.utils.set_random_seed(0)
+  net = keras_dynamic.KerasDynamicSeq2Seq(VOCAB, SIZE, layers, lstm,
+                                          attention)
+  convert.build_dynamic(net)
+  arrays = case_arrays(golden, name)
+  weights = {k[4:]: v for k, v in arrays.items() if k.startswith("var:")}
+  assert sorted(convert.tf1_variable_names(net)) == sorted(weights)
+  convert.tf1_to_keras(weights, net)
+  return net, arrays
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_tf1_contrib_seq2seq(golden, name):
+  net, want = net_for(golden, name)
+  source, length = golden["source"], golden["source_length"]
+  logits = np.asarray(net((source, length, golden["decoder_inputs"])))
+  np.testing.assert_allclose(logits, want["logits"], atol=1e-5, rtol=0)
+  mask = (np.arange(logits.shape[1])[None] <
+          golden["decoder_length"][:, None]).astype(np.float32)
+  loss = float(keras_dynamic.sequence_loss(logits, golden["targets"], mask))
+  assert abs(loss - float(want["loss"])) <= 1e-5
+
+  ids, lengths = net.greedy(source, length, MAX_ITER)
+  np.testing.assert_array_equal(ids, want["greedy_ids"])
+  np.testing.assert_array_equal(lengths, want["greedy_lengths"])
+
+  penalty = CASES[name][3]
+  ids, scores, lengths = net.beam_search(source, length, BEAM, MAX_ITER,
+                                         penalty)
+  np.testing.assert_array_equal(ids, want["beam_ids"])
+  np.testing.assert_allclose(scores, want["beam_scores"], atol=1e-5,
+                             rtol=1e-6)
+  np.testing.assert_array_equal(lengths, want["beam_lengths"])
+
+
+def test_golden_cases_exercise_what_they_claim(golden):
+  """Beams that end (EOS then EOS padding), beam != greedy somewhere."""
+  eos = keras_dynamic.EOS_ID
+  ended = differ = 0
+  for name in CASES:
+    a = case_arrays(golden, name)
+    ended += int((a["beam_ids"] == eos).any())
+    differ += int(not np.array_equal(
+        a["beam_ids"][:, :a["greedy_ids"].shape[1], 0], a["greedy_ids"]))
+  assert ended >= 2 and differ >= 2
+
+
+def test_gather_tree_follows_parents_and_pads_after_end():
+  # T=4, B=1, K=2: beam 0's last token came from beam 1, and so on.
+  step = np.array([[[5, 6]], [[7, 8]], [[2, 9]], [[4, 3]]], np.int32)
+  parent = np.array([[[0, 0]], [[1, 0]], [[1, 0]], [[1, 0]]], np.int32)
+  out = keras_dynamic.gather_tree(step, parent, np.array([4]), end_token=2)
+  # beam 0: t3 4 (parent 1) <- t2 9 (parent 0) <- t1 7 (parent 1) <- t0 6
+  # beam 1: t3 3 (parent 0) <- t2 2 (p 1) <- t1 8 (p 0) <- t0 5; after the
+  # EOS at t2 everything is EOS.
+  np.testing.assert_array_equal(out[:, 0, 0], [6, 7, 9, 4])
+  np.testing.assert_array_equal(out[:, 0, 1], [5, 8, 2, 2])
+  short = keras_dynamic.gather_tree(step, parent, np.array([2]), end_token=2)
+  np.testing.assert_array_equal(short[:, 0, 0], [6, 7, 2, 2])
+
+
+def test_beam_step_finished_beams_only_extend_with_free_eos():
+  logits = np.log(np.array([[[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]],
+                           np.float32))
+  beam = {"log_probs": np.array([[-1.0, -0.5]], np.float32),
+          "finished": np.array([[False, True]]),
+          "lengths": np.array([[2, 3]], np.int32)}
+  out, nxt = keras_dynamic.beam_search_step(logits, beam, 0.0, end_token=2)
+  # finished beam 1 continues with EOS at score -0.5; beam 0's best is
+  # token 3 at -1 + log 0.4.
+  np.testing.assert_array_equal(np.asarray(out["parent_ids"]), [[1, 0]])
+  np.testing.assert_array_equal(np.asarray(out["predicted_ids"]), [[2, 3]])
+  np.testing.assert_allclose(np.asarray(out["scores"]),
+                             [[-0.5, -1 + np.log(0.4)]], rtol=1e-6)
+  np.testing.assert_array_equal(np.asarray(nxt["lengths"]), [[3, 3]])
+  np.testing.assert_array_equal(np.asarray(nxt["finished"]), [[True, False]])

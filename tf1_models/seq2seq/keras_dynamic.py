@@ -1,0 +1,321 @@
+"""The ``--decoder=dynamic`` network (``dynamic_graph.py``) as a Keras 3
+model: attention decoder step, teacher forcing, greedy decoding and beam
+search, written in ``keras.layers``/``keras.ops`` only (no backend calls).
+
+TF1 construct (``tf.contrib.seq2seq``)       Keras 3 equivalent here
+-------------------------------------------  -------------------------------
+``dynamic_rnn(cell, x, sequence_length)``    ``GRU(reset_after=False)``/
+                                             ``LSTM`` per layer with a mask
+                                             (outputs past the length zeroed)
+memory masked by ``memory_sequence_length``  ``memory * mask``
+``memory_layer`` (keys)                      ``Dense(size, use_bias=False)``
+``LuongAttention``: ``q . k`` (``scale``:    ``luong_score``
+  times scalar ``attention_g``)
+``BahdanauAttention``: ``v . tanh(k + W q)`` ``bahdanau_score``
+  (``normalize``: ``g v / |v|``, ``+ b``)
+scores past the length -> ``-inf``, softmax  ``ops.where`` + ``ops.softmax``
+``AttentionWrapper`` cell input              ``concat(input, attention)``
+``attention_layer`` on ``[cell out,          ``Dense(size, use_bias=False)``
+  context]``, output_attention=True
+``BasicDecoder`` + ``TrainingHelper``        ``teacher_forced_logits``
+``GreedyEmbeddingHelper`` + ``dynamic_decode``  ``greedy`` (stops when every
+                                             row has emitted EOS, like the
+                                             ``while_loop``)
+``tile_batch``                               ``tile_batch``
+``BeamSearchDecoder`` step                   ``beam_search_step``
+``gather_tree``                              ``gather_tree``
+``sequence_loss``                            ``sequence_loss``
+
+Beam search keeps TF1's quirks: beams 1..K-1 start finished with log
+probability -inf; a finished beam's only continuation is EOS at no cost;
+the length used for the penalty does not count EOS while the returned
+lengths do; ties in ``top_k`` go to the lower flat index.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import ops
+
+from tf1_models.seq2seq import dynamic_graph, keras_model
+
+GO_ID, EOS_ID = dynamic_graph.GO_ID, dynamic_graph.EOS_ID
+FLOAT32_MIN = float(np.finfo(np.float32).min)
+
+
+def make_cell(size, use_lstm, name):
+  if use_lstm:
+    return keras.layers.LSTMCell(size, name=name)
+  return keras.layers.GRUCell(size, reset_after=False, name=name)
+
+
+def tile_batch(x, multiplier):
+  """``tile_batch``: each batch row repeated ``multiplier`` times in place
+  (``[a, a, b, b]``, not ``tf.tile``'s ``[a, b, a, b]``)."""
+  return ops.repeat(x, multiplier, axis=0)
+
+
+class AttentionDecoder(keras.layers.Layer):
+  """``AttentionWrapper(cell, mechanism, attention_layer_size=size)`` with
+  the decoder embedding and ``output_projection``."""
+
+  def __init__(self, vocab_size, size, num_layers, use_lstm, attention,
+               **kwargs):
+    super().__init__(**kwargs)
+    if attention not in dynamic_graph.ATTENTIONS:
+      raise ValueError("unknown attention %r; choose one of %s" %
+                       (attention, ", ".join(dynamic_graph.ATTENTIONS)))
+    self.size, self.use_lstm, self.attention = size, use_lstm, attention
+    self.bahdanau = attention.endswith("bahdanau")
+    self.embedding = keras.layers.Embedding(vocab_size, size,
+                                            name="embedding")
+    self.memory_layer = keras.layers.Dense(size, use_bias=False,
+                                           name="memory_layer")
+    self.query_layer = (keras.layers.Dense(size, use_bias=False,
+                                           name="query_layer")
+                        if self.bahdanau else None)
+    self.cells = [make_cell(size, use_lstm, "cell_%d" % k)
+                  for k in range(num_layers)]
+    self.attention_layer = keras.layers.Dense(size, use_bias=False,
+                                              name="attention_layer")
+    self.output_projection = keras.layers.Dense(vocab_size, use_bias=False,
+                                                name="output_projection")
+    # Created here: the decoder is stepped through its methods, never
+    # called, so Keras would not run a build().
+    self.attention_v = self.attention_g = self.attention_b = None
+    if self.bahdanau:
+      self.attention_v = self.add_weight(shape=(size,), name="attention_v")
+    if attention == "scaled_luong":
+      self.attention_g = self.add_weight(shape=(), name="attention_g",
+                                         initializer="ones")
+    if attention == "normed_bahdanau":
+      self.attention_g = self.add_weight(
+          shape=(), name="attention_g",
+          initializer=keras.initializers.Constant(math.sqrt(1.0 / size)))
+      self.attention_b = self.add_weight(shape=(size,), name="attention_b",
+                                         initializer="zeros")
+    self.built = True
+
+  def setup_memory(self, memory, mask):
+    """``(values, keys, mask)``: values masked, keys = ``memory_layer``."""
+    values = memory * ops.expand_dims(ops.cast(mask, memory.dtype), 2)
+    return values, self.memory_layer(values), mask
+
+  def score(self, query, keys):
+    if not self.bahdanau:
+      score = ops.sum(ops.expand_dims(query, 1) * keys, axis=2)
+      return score if self.attention_g is None else self.attention_g * score
+    q = ops.expand_dims(self.query_layer(query), 1)
+    if self.attention_b is None:
+      return ops.sum(self.attention_v * ops.tanh(keys + q), axis=2)
+    v = self.attention_g * self.attention_v * ops.rsqrt(
+        ops.sum(ops.square(self.attention_v)))
+    return ops.sum(v * ops.tanh(keys + q + self.attention_b), axis=2)
+
+  def initial_state(self, encoder_states, batch, dtype="float32"):
+    """``(cell states per layer, previous attention)``."""
+    return ([list(s) for s in encoder_states],
+            ops.zeros((batch, self.size), dtype))
+
+  def step(self, inputs, state, memory):
+    """One ``AttentionWrapper.call`` + ``output_projection``: embedded
+    ``inputs [N, size]`` -> ``(logits [N, V], new state)``."""
+    cell_states, attention = state
+    values, keys, mask = memory
+    x = ops.concatenate([inputs, attention], axis=1)
+    new_states = []
+    for cell, st in zip(self.cells, cell_states):
+      x, new = cell(x, st)
+      new_states.append(list(new))
+    score = self.score(x, keys)
+    score = ops.where(mask, score, ops.full_like(score, -np.inf))
+    alignments = ops.softmax(score, axis=1)
+    context = ops.sum(ops.expand_dims(alignments, 2) * values, axis=1)
+    attention = self.attention_layer(ops.concatenate([x, context], axis=1))
+    return self.output_projection(attention), (new_states, attention)
+
+
+def map_state(fn, state):
+  """Apply ``fn`` to every tensor of a decoder state."""
+  cell_states, attention = state
+  return ([[fn(s) for s in layer] for layer in cell_states], fn(attention))
+
+
+class KerasDynamicSeq2Seq(keras.Model):
+  """Encoder + ``AttentionDecoder``; see the module docstring."""
+
+  dynamic = True  # convert.py maps it with ``dynamic_groups``
+
+  def __init__(self, vocab_size, size, num_layers=1, use_lstm=False,
+               attention="luong", **kwargs):
+    super().__init__(**kwargs)
+    self.vocab_size, self.size = vocab_size, size
+    self.num_layers, self.use_lstm, self.attention = (num_layers, use_lstm,
+                                                      attention)
+    self.encoder_embedding = keras.layers.Embedding(
+        vocab_size, size, name="encoder_embedding")
+    self.encoders = keras_model.encoder_layers(size, num_layers, use_lstm)
+    self.decoder = AttentionDecoder(vocab_size, size, num_layers, use_lstm,
+                                    attention, name="decoder")
+
+  def encode(self, source, source_length):
+    """``(memory (values, keys, mask), final states per layer)``."""
+    source = ops.convert_to_tensor(source, "int32")
+    mask = ops.less(ops.expand_dims(ops.arange(ops.shape(source)[1]), 0),
+                    ops.expand_dims(ops.convert_to_tensor(source_length,
+                                                          "int32"), 1))
+    x = self.encoder_embedding(source)
+    states = []
+    for layer in self.encoders:
+      x, *st = layer(x, mask=mask)
+      states.append(st)
+    return self.decoder.setup_memory(x, mask), states
+
+  def call(self, inputs):
+    """``(source, source_length, decoder_inputs)`` -> teacher-forced logits
+    ``[B, T, V]`` (``TrainingHelper`` + ``BasicDecoder``)."""
+    source, source_length, decoder_inputs = inputs
+    memory, states = self.encode(source, source_length)
+    decoder_inputs = ops.convert_to_tensor(decoder_inputs, "int32")
+    embedded = self.decoder.embedding(decoder_inputs)
+    state = self.decoder.initial_state(states, ops.shape(embedded)[0])
+    logits = []
+    for t in range(decoder_inputs.shape[1]):
+      out, state = self.decoder.step(embedded[:, t], state, memory)
+      logits.append(out)
+    return ops.stack(logits, axis=1)
+
+  def greedy(self, source, source_length, max_iterations):
+    """``GreedyEmbeddingHelper`` under ``dynamic_decode``: ``(ids [B, T'],
+    lengths [B])`` as NumPy; ``T'`` is the step at which every row had
+    emitted EOS, at most ``max_iterations``."""
+    memory, states = self.encode(source, source_length)
+    batch = int(np.shape(source)[0])
+    state = self.decoder.initial_state(states, batch)
+    inputs = self.decoder.embedding(ops.full((batch,), GO_ID, "int32"))
+    finished = np.zeros(batch, bool)
+    lengths = np.zeros(batch, np.int32)
+    ids = []
+    for t in range(max_iterations):
+      logits, state = self.decoder.step(inputs, state, memory)
+      sample = ops.argmax(logits, axis=1)
+      lengths[~finished] = t + 1
+      sample_np = np.asarray(ops.convert_to_numpy(sample)).astype(np.int32)
+      ids.append(sample_np)
+      finished |= sample_np == EOS_ID
+      if finished.all():
+        break
+      inputs = self.decoder.embedding(ops.cast(sample, "int32"))
+    return np.stack(ids, 1), lengths
+
+  def beam_search(self, source, source_length, beam_width, max_iterations,
+                  length_penalty_weight=0.0):
+    """``BeamSearchDecoder`` under ``dynamic_decode``, as NumPy: ``ids [B,
+    T', K]`` (after ``gather_tree``; beam 0 is the best), per-step ``scores
+    [B, T', K]`` and final ``lengths [B, K]``."""
+    batch, k = int(np.shape(source)[0]), beam_width
+    memory, states = self.encode(tile_batch(source, k),
+                                 tile_batch(source_length, k))
+    state = self.decoder.initial_state(states, batch * k)
+    beam = initial_beam_state(batch, k)
+    inputs = self.decoder.embedding(ops.full((batch * k,), GO_ID, "int32"))
+    step_ids, parents, scores = [], [], []
+    for _ in range(max_iterations):
+      logits, state = self.decoder.step(inputs, state, memory)
+      logits = ops.reshape(logits, (batch, k, self.vocab_size))
+      out, beam = beam_search_step(logits, beam, length_penalty_weight)
+      flat = ops.reshape(out["parent_ids"] + ops.expand_dims(
+          ops.arange(batch) * k, 1), (-1,))
+      state = map_state(lambda s: ops.take(s, flat, axis=0), state)
+      for key, seq in (("predicted_ids", step_ids), ("parent_ids", parents),
+                       ("scores", scores)):
+        seq.append(ops.convert_to_numpy(out[key]))
+      if bool(ops.convert_to_numpy(ops.all(beam["finished"]))):
+        break
+      inputs = self.decoder.embedding(ops.reshape(out["predicted_ids"],
+                                                  (-1,)))
+    lengths = np.asarray(ops.convert_to_numpy(beam["lengths"]))
+    ids = gather_tree(np.stack(step_ids), np.stack(parents),
+                      lengths.max(axis=1), EOS_ID)
+    return (np.transpose(ids, (1, 0, 2)),
+            np.transpose(np.stack(scores), (1, 0, 2)), lengths)
+
+
+def initial_beam_state(batch, beam_width):
+  """``BeamSearchDecoder.initialize``: beam 0 live with log prob 0, the
+  others finished at -inf, lengths 0."""
+  first = ops.expand_dims(ops.equal(ops.arange(beam_width), 0), 0)
+  first = ops.tile(first, (batch, 1))
+  return {"log_probs": ops.where(first, 0.0, -np.inf),
+          "finished": ops.logical_not(first),
+          "lengths": ops.zeros((batch, beam_width), "int32")}
+
+
+def length_penalty(lengths, weight):
+  """GNMT's ``((5 + len) / 6) ** weight`` (1 when the weight is 0)."""
+  if weight == 0:
+    return 1.0
+  return ops.divide(ops.power(5.0 + ops.cast(lengths, "float32"), weight),
+                    (5.0 + 1.0) ** weight)
+
+
+def beam_search_step(logits, beam, length_penalty_weight=0.0,
+                     end_token=EOS_ID):
+  """One ``_beam_search_step``: ``logits [B, K, V]`` and the beam state ->
+  ``({scores, predicted_ids, parent_ids}, next beam state)``."""
+  batch, k, vocab = logits.shape
+  finished, lengths = beam["finished"], beam["lengths"]
+  not_finished = ops.logical_not(finished)
+  step = ops.log_softmax(logits, axis=-1)
+  eos_only = ops.where(ops.equal(ops.arange(vocab), end_token), 0.0,
+                       FLOAT32_MIN)
+  step = ops.where(ops.expand_dims(finished, 2), eos_only, step)
+  total = ops.expand_dims(beam["log_probs"], 2) + step
+  grows = ops.logical_and(ops.expand_dims(not_finished, 2),
+                          ops.not_equal(ops.arange(vocab), end_token))
+  scoring_lengths = ops.expand_dims(lengths, 2) + ops.cast(grows, "int32")
+  scores = total / length_penalty(scoring_lengths, length_penalty_weight)
+  top_scores, indices = ops.top_k(ops.reshape(scores, (batch, k * vocab)), k)
+  log_probs = ops.take_along_axis(ops.reshape(total, (batch, k * vocab)),
+                                  indices, axis=1)
+  words = ops.cast(indices % vocab, "int32")
+  parents = ops.cast(indices // vocab, "int32")
+  was_finished = ops.take_along_axis(finished, parents, axis=1)
+  next_lengths = (ops.take_along_axis(lengths, parents, axis=1) +
+                  ops.cast(ops.logical_not(was_finished), "int32"))
+  next_beam = {"log_probs": log_probs, "lengths": next_lengths,
+               "finished": ops.logical_or(was_finished,
+                                          ops.equal(words, end_token))}
+  return ({"scores": top_scores, "predicted_ids": words,
+           "parent_ids": parents}, next_beam)
+
+
+def gather_tree(step_ids, parent_ids, max_sequence_lengths, end_token):
+  """TF's ``gather_tree`` in NumPy: ``step_ids``/``parent_ids [T, B, K]``
+  (time-major) -> each beam's full sequence, followed back from its last
+  step through its parents; positions at or past each batch entry's
+  ``max_sequence_lengths`` and everything after a beam's first
+  ``end_token`` become ``end_token``."""
+  steps, batch, k = step_ids.shape
+  out = np.full(step_ids.shape, end_token, step_ids.dtype)
+  for b in range(batch):
+    length = min(steps, int(max_sequence_lengths[b]))
+    for j in range(k):
+      parent = j
+      for t in range(length - 1, -1, -1):
+        out[t, b, j] = step_ids[t, b, parent]
+        parent = parent_ids[t, b, parent]
+      ended = np.cumsum(out[:length, b, j] == end_token) > 0
+      ended[1:], ended[0] = ended[:-1].copy(), False
+      out[:length, b, j][ended] = end_token
+  return out
+
+
+def sequence_loss(logits, targets, weights):
+  """``sequence_loss`` with its defaults (averaged over time and batch):
+  ``sum(xent * w) / sum(w)``."""
+  xent = keras.losses.sparse_categorical_crossentropy(
+      targets, logits, from_logits=True)
+  weights = ops.cast(weights, xent.dtype)
+  return ops.sum(xent * weights) / ops.sum(weights)
