@@ -112,6 +112,179 @@ def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps,
   return tf1, keras
 
 
+# --- issue 14: peers.py ``--extra`` callables and the graph-variant run ----
+# cfg (peers.py): {vocab, batch, seq_length, rnn_size, num_layers, lr,
+# sample_chars}. ``vocab`` counts every class, so the char_rnn graphs (which
+# add the seed's "unknown" class) are built with ``vocab - 1``.
+
+flags.DEFINE_bool("variants", True, "Also time the TF1 graph variants (seed "
+                  "vs hoisted projection, loss, session threads) against a "
+                  "numpy matmul ceiling measured in the same run.")
+
+DEFAULT_HOIST = False  # see README "Performance": which graph runs by default
+
+
+def onednn_enabled():
+  """Whether this TensorFlow build runs oneDNN kernels (None: unknown)."""
+  try:
+    from tensorflow.python.util import _pywrap_util_port as port  # pylint: disable=g-import-not-at-top
+    return bool(port.IsMklEnabled())
+  except Exception:  # pylint: disable=broad-except
+    return None
+
+
+def _batches(cfg, count=4, seed=0):
+  rng = np.random.RandomState(seed)
+  shape = (cfg["batch"], cfg["seq_length"])
+  return [(rng.randint(0, cfg["vocab"], shape).astype(np.int32),
+           rng.randint(0, cfg["vocab"], shape).astype(np.int32))
+          for _ in range(count)]
+
+
+def _session_config(threads):
+  """``threads``: None (TF's default) or (intra_op, inter_op)."""
+  if threads is None:
+    return None
+  return v1.ConfigProto(intra_op_parallelism_threads=threads[0],
+                        inter_op_parallelism_threads=threads[1])
+
+
+def make_tf1_train_step(cfg, hoist=None, sparse_loss=False, threads=None):
+  """peers.py train callable: the char_rnn TF1 graph (Adam, feed_dict).
+  ``hoist=None``: the default graph (``DEFAULT_HOIST``)."""
+  hoist = DEFAULT_HOIST if hoist is None else hoist
+  g = tf.Graph()
+  with g.as_default():
+    inp = v1.placeholder(tf.int32, [cfg["batch"], None])
+    out = v1.placeholder(tf.int32, [cfg["batch"], None])
+    ep = model_lib.char_rnn("lstm", inp, out, cfg["vocab"] - 1,
+                            rnn_size=cfg["rnn_size"],
+                            num_layers=cfg["num_layers"],
+                            batch_size=cfg["batch"],
+                            learning_rate=cfg["lr"], hoist=hoist,
+                            sparse_loss=sparse_loss)
+    sess = v1.Session(graph=g, config=_session_config(threads))
+    sess.run(v1.global_variables_initializer())
+  feeds = [{inp: x, out: y} for x, y in _batches(cfg)]
+  counter = [0]
+
+  def step():
+    counter[0] += 1
+    sess.run(ep["train_op"], feeds[counter[0] % len(feeds)])
+
+  step.session = sess
+  return step
+
+
+def make_tf1_seed_train_step(cfg):
+  """The seed's graph (``dynamic_rnn`` over the ``MultiRNNCell``)."""
+  return make_tf1_train_step(cfg, hoist=False)
+
+
+def make_tf1_hoisted_train_step(cfg):
+  """The hoisted-input-projection graph (same variables)."""
+  return make_tf1_train_step(cfg, hoist=True)
+
+
+def make_keras_train_step(cfg):
+  """peers.py train callable: the Keras twin's ``train_on_batch``."""
+  net = keras_model.KerasCharRNN("lstm", cfg["vocab"] - 1, cfg["rnn_size"],
+                                 cfg["num_layers"])
+  net.compile(cfg["lr"])
+  batches = _batches(cfg)
+  counter = [0]
+
+  def step():
+    counter[0] += 1
+    x, y = batches[counter[0] % len(batches)]
+    net.model.train_on_batch(x, y)
+
+  return step
+
+
+def make_sampler(cfg):
+  """peers.py sample callable: the in-graph ``tf.while_loop`` sampler, one
+  ``session.run`` for ``n`` characters (batch 1, temperature 1)."""
+  g = tf.Graph()
+  with g.as_default():
+    gen = model_lib.build_generator("lstm", cfg["vocab"] - 1,
+                                    cfg["rnn_size"], cfg["num_layers"])
+    sess = v1.Session(graph=g)
+    sess.run(v1.global_variables_initializer())
+
+  def sample(n):
+    return sess.run(gen.ids, gen.feed([1], n, temperature=1.0))
+
+  return sample
+
+
+def _median_time(fn, seconds, minimum=3):
+  fn()  # warm-up
+  times, end = [], time.perf_counter() + seconds
+  while len(times) < minimum or time.perf_counter() < end:
+    start = time.perf_counter()
+    fn()
+    times.append(time.perf_counter() - start)
+  return float(np.median(times))
+
+
+def numpy_train_ceiling(cfg, seconds=0.5):
+  """Characters/second if a step cost only 3x its forward matmuls at numpy
+  sgemm speed (peers.py's FLOP formula; forward shapes only, so rougher
+  than its ``numpy_limit`` row, which also tries the backward layouts)."""
+  b, t, h, v = cfg["batch"], cfg["seq_length"], cfg["rnn_size"], cfg["vocab"]
+  rng = np.random.RandomState(0)
+  a, w = rng.rand(b, 2 * h).astype(np.float32), rng.rand(
+      2 * h, 4 * h).astype(np.float32)
+  o, s = rng.rand(b * t, h).astype(np.float32), rng.rand(h, v).astype(
+      np.float32)
+  cell = _median_time(lambda: np.dot(a, w), seconds / 2)
+  soft = _median_time(lambda: np.dot(o, s), seconds / 2)
+  step = 3 * (cfg["num_layers"] * t * cell + soft)
+  return b * t / step
+
+
+def report_variants(sizes=(128, 512), seconds=3.0):
+  """Prints chars/s of the TF1 graph variants, Keras, and the ceiling, all
+  timed in this one run (medians of steps after a warm-up)."""
+  print("oneDNN: %s (TF_ENABLE_ONEDNN_OPTS=%s)" %
+        (onednn_enabled(), os.environ.get("TF_ENABLE_ONEDNN_OPTS")))
+  variants = [
+      ("seed graph (dynamic_rnn, one-hot loss)", dict(hoist=False)),
+      ("hoisted projection", dict(hoist=True)),
+      ("seed graph, sparse loss", dict(hoist=False, sparse_loss=True)),
+      ("hoisted + sparse loss", dict(hoist=True, sparse_loss=True)),
+      ("hoisted, threads intra 2 / inter 1", dict(hoist=True,
+                                                 threads=(2, 1))),
+      ("hoisted, threads intra 1 / inter 1", dict(hoist=True,
+                                                 threads=(1, 1))),
+  ]
+  for size in sizes:
+    cfg = dict(vocab=65, batch=64, seq_length=50, rnn_size=size,
+               num_layers=2, lr=2e-3, sample_chars=1000)
+    chars = cfg["batch"] * cfg["seq_length"]
+    ceiling = numpy_train_ceiling(cfg)
+    print("H=%d: numpy matmul ceiling %.0f chars/s" % (size, ceiling))
+    base = None
+    for name, kwargs in variants:
+      step = make_tf1_train_step(cfg, **kwargs)
+      rate = chars / _median_time(step, seconds)
+      step.session.close()
+      base = base or rate
+      print("  %-40s %8.0f chars/s  %.2fx seed  %.2f of ceiling" %
+            (name, rate, rate / base, rate / ceiling))
+    rate = chars / _median_time(make_keras_train_step(cfg), seconds)
+    print("  %-40s %8.0f chars/s  %.2fx seed  %.2f of ceiling" %
+          ("Keras train_on_batch", rate, rate / base, rate / ceiling))
+    sample = make_sampler(cfg)
+    rate = cfg["sample_chars"] / _median_time(
+        lambda: sample(cfg["sample_chars"]), seconds)
+    print("  %-40s %8.0f chars/s" % ("in-graph sampler (1000 chars)", rate))
+
+
+# --- end of issue 14 block ---------------------------------------------------
+
+
 def main(argv):
   del argv
   cli.quiet_tensorflow()
@@ -132,6 +305,8 @@ def main(argv):
         "Keras 3 %.0f chars/s -> TF1/Keras = %.2f" %
         (FLAGS.batch_size, FLAGS.seq_length, FLAGS.train_steps, tf1, keras,
          tf1 / keras))
+  if FLAGS.variants:
+    report_variants()
 
 
 if __name__ == "__main__":

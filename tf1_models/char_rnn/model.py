@@ -59,22 +59,95 @@ def _softmax(rnn_size, vocab_size):
   return weights, bias
 
 
+def _lstm_variables(layer, input_size, rnn_size, tie_layers):
+  """The ``kernel``/``bias`` of one layer under the names the seed's
+  ``MultiRNNCell`` gave them (tied layers: ``cell_0``'s, reused)."""
+  index = 0 if tie_layers else layer
+  scope = "rnn/multi_rnn_cell/cell_%d/basic_lstm_cell" % index
+  with v1.variable_scope(scope, reuse=v1.AUTO_REUSE):
+    kernel = v1.get_variable("kernel",
+                             [input_size + rnn_size, 4 * rnn_size])
+    bias = v1.get_variable("bias", [4 * rnn_size],
+                           initializer=v1.zeros_initializer())
+  return kernel, bias
+
+
+def hoisted_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
+  """One BasicLSTMCell layer over ``inputs [B, T, E]`` from ``state``.
+
+  The input half of the recurrence is one matmul for all time steps:
+  ``x @ kernel[:E] + bias`` (``[B*T, E] x [E, 4H]``); the ``tf.while_loop``
+  then only adds ``h @ kernel[E:]`` and does the gate math. Equal to the
+  cell's ``concat([x, h]) @ kernel + bias`` up to float rounding (the sum
+  is taken in another order). Returns ``(outputs [B, T, H], (c, h))``.
+  """
+  depth = inputs.shape[-1]
+  units = kernel.shape[-1] // 4
+  w_x, w_h = kernel[:depth], kernel[depth:]
+  batch, steps = tf.shape(inputs)[0], tf.shape(inputs)[1]
+  projected = tf.nn.bias_add(
+      tf.matmul(tf.reshape(inputs, [-1, depth]), w_x), bias)
+  projected = tf.transpose(tf.reshape(projected, [batch, steps, 4 * units]),
+                           [1, 0, 2])
+  xs = tf.TensorArray(tf.float32, size=steps).unstack(projected)
+  forget_bias = tf.constant(forget_bias, tf.float32)
+
+  def body(t, c, h, out):
+    gates = tf.add(xs.read(t), tf.matmul(h, w_h))
+    i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=1)
+    c = tf.add(tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
+               tf.multiply(tf.sigmoid(i), tf.tanh(j)))
+    h = tf.multiply(tf.tanh(c), tf.sigmoid(o))
+    return t + 1, c, h, out.write(t, h)
+
+  c, h = state
+  _, c, h, out = tf.while_loop(
+      lambda t, *_: t < steps, body,
+      (tf.constant(0), c, h, tf.TensorArray(tf.float32, size=steps)))
+  outputs = tf.transpose(out.stack(), [1, 0, 2])
+  return outputs, compat.LSTMStateTuple(c, h)
+
+
+def _hoisted_rnn(inputs, initial_state, rnn_size, num_layers, tie_layers):
+  """The layers one after another, each a ``hoisted_lstm_layer``."""
+  x, last_state = inputs, []
+  for layer in range(num_layers):
+    kernel, bias = _lstm_variables(layer, x.shape[-1], rnn_size, tie_layers)
+    with tf.name_scope("hoisted_lstm_%d" % layer):
+      x, state = hoisted_lstm_layer(x, initial_state[layer], kernel, bias)
+    last_state.append(state)
+  return x, tuple(last_state)
+
+
 def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
              num_layers=2, batch_size=64, learning_rate=0.01,
-             tie_layers=False, wrap_optimizer=None):
+             tie_layers=False, wrap_optimizer=None, hoist=False,
+             sparse_loss=False):
   """The seed's graph. ``output_data=None`` builds the 1-sequence
   inference graph (``prediction``) instead of the training graph.
   ``wrap_optimizer(optimizer)``: e.g. ``SyncReplicasOptimizer`` for a
-  distributed run."""
+  distributed run.
+
+  ``hoist=True`` (LSTM only) runs each layer as a ``hoisted_lstm_layer``
+  instead of ``dynamic_rnn`` over the ``MultiRNNCell``: same variables and
+  names (the checkpoint restores either way), same math up to float
+  rounding. ``sparse_loss=True`` uses the sparse softmax cross-entropy on
+  the ids instead of one-hot labels (same value)."""
   end_points = {}
+  if hoist and model != "lstm":
+    raise ValueError("hoist=True is only for the lstm model, not %r" % model)
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   initial_state = cell.zero_state(
       batch_size if output_data is not None else 1, tf.float32)
   embedding = _embedding(vocab_size, rnn_size)
   with tf.device("/cpu:0"):
     inputs = tf.nn.embedding_lookup(embedding, input_data)
-  outputs, last_state = v1.nn.dynamic_rnn(cell, inputs,
-                                          initial_state=initial_state)
+  if hoist:
+    outputs, last_state = _hoisted_rnn(inputs, initial_state, rnn_size,
+                                       num_layers, tie_layers)
+  else:
+    outputs, last_state = v1.nn.dynamic_rnn(cell, inputs,
+                                            initial_state=initial_state)
   output = tf.reshape(outputs, [-1, rnn_size])
   weights, bias = _softmax(rnn_size, vocab_size)
   logits = tf.nn.bias_add(tf.matmul(output, weights), bias=bias)
@@ -82,9 +155,14 @@ def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
   end_points["last_state"] = last_state
   end_points["logits"] = logits
   if output_data is not None:
-    labels = tf.one_hot(tf.reshape(output_data, [-1]), depth=vocab_size + 1)
-    loss = tf.nn.softmax_cross_entropy_with_logits(labels=labels,
-                                                   logits=logits)
+    if sparse_loss:
+      loss = tf.nn.sparse_softmax_cross_entropy_with_logits(
+          labels=tf.reshape(output_data, [-1]), logits=logits)
+    else:
+      labels = tf.one_hot(tf.reshape(output_data, [-1]),
+                          depth=vocab_size + 1)
+      loss = tf.nn.softmax_cross_entropy_with_logits(labels=labels,
+                                                     logits=logits)
     total_loss = tf.reduce_mean(loss)
     global_step = v1.train.get_or_create_global_step()
     optimizer = v1.train.AdamOptimizer(learning_rate)
