@@ -1,8 +1,10 @@
-"""The hoisted-projection char_rnn graph (``hoist=True``) against the seed's.
+"""The per-layer char_rnn graphs (``lstm_impl="hoisted"``: input projection
+hoisted out of the recurrence; ``"block"``: TF's fused BlockLSTM op) against
+the seed's.
 
-On the same weights (the seed graph's checkpoint, restored into the hoisted
+On the same weights (the seed graph's checkpoint, restored into the other
 graph by name) both give the same logits, loss, gradients and last state
-(<= 1e-5), for 1-2 layers and tied layers; the sparse loss equals the one-hot
+(<= 1e-5), for two layers, separate and tied; the sparse loss equals the one-hot
 loss. No timings here: speed is ``python -m tf1_models.char_rnn.benchmark``.
 """
 
@@ -17,7 +19,7 @@ v1 = tf.compat.v1
 VOCAB, HIDDEN, BATCH, TIME = 11, 8, 3, 7
 
 
-def run(checkpoint, layers, tie, hoist=False, sparse_loss=False, save=False):
+def run(checkpoint, layers, tie, lstm_impl="cell", sparse_loss=False, save=False):
   rng = np.random.RandomState(0)
   x = rng.randint(0, VOCAB + 1, size=(BATCH, TIME)).astype(np.int32)
   y = np.roll(x, -1, axis=1)
@@ -27,7 +29,7 @@ def run(checkpoint, layers, tie, hoist=False, sparse_loss=False, save=False):
     out = v1.placeholder(tf.int32, [BATCH, None])
     ep = model_lib.char_rnn("lstm", inp, out, VOCAB, rnn_size=HIDDEN,
                             num_layers=layers, batch_size=BATCH,
-                            tie_layers=tie, hoist=hoist,
+                            tie_layers=tie, lstm_impl=lstm_impl,
                             sparse_loss=sparse_loss)
     variables = sorted(v1.trainable_variables(), key=lambda v: v.op.name)
     grads = tf.gradients(ep["total_loss"], variables)
@@ -49,12 +51,13 @@ def run(checkpoint, layers, tie, hoist=False, sparse_loss=False, save=False):
               state=np.asarray(tf.nest.flatten(state)))
 
 
-@pytest.mark.parametrize("layers,tie", [(1, False), (2, False), (2, True)])
-def test_hoisted_graph_restores_the_seed_checkpoint_and_agrees(
-    tmp_path, layers, tie):
+@pytest.mark.parametrize("impl,layers,tie", [
+    ("hoisted", 2, False), ("hoisted", 2, True), ("block", 2, False)])
+def test_layered_graph_restores_the_seed_checkpoint_and_agrees(
+    tmp_path, impl, layers, tie):
   ckpt = str(tmp_path / "model")
   seed = run(ckpt, layers, tie, save=True)
-  hoisted = run(ckpt, layers, tie, hoist=True)
+  hoisted = run(ckpt, layers, tie, lstm_impl=impl)
   assert hoisted["names"] == seed["names"]
   np.testing.assert_allclose(hoisted["logits"], seed["logits"], atol=1e-5)
   np.testing.assert_allclose(hoisted["loss"], seed["loss"], atol=1e-5)
@@ -70,16 +73,20 @@ def test_hoisted_graph_restores_the_seed_checkpoint_and_agrees(
 
 def test_sparse_loss_equals_one_hot_loss(tmp_path):
   ckpt = str(tmp_path / "model")
-  one_hot = run(ckpt, 2, False, hoist=True, save=True)
-  sparse = run(ckpt, 2, False, hoist=True, sparse_loss=True)
+  one_hot = run(ckpt, 2, False, lstm_impl="hoisted", save=True)
+  sparse = run(ckpt, 2, False, lstm_impl="hoisted", sparse_loss=True)
   np.testing.assert_allclose(sparse["loss"], one_hot["loss"], atol=1e-6)
   for a, b in zip(sparse["grads"], one_hot["grads"]):
     np.testing.assert_allclose(getattr(a, "values", a),
                                getattr(b, "values", b), atol=1e-6)
 
 
-def test_hoist_is_refused_for_other_cells():
+def test_other_cells_and_unknown_impls_are_refused():
   with tf.Graph().as_default():
     inp = v1.placeholder(tf.int32, [1, None])
-    with pytest.raises(ValueError, match="only for the lstm"):
-      model_lib.char_rnn("gru", inp, None, VOCAB, rnn_size=HIDDEN, hoist=True)
+    with pytest.raises(ValueError, match="lstm model only"):
+      model_lib.char_rnn("gru", inp, None, VOCAB, rnn_size=HIDDEN,
+                         lstm_impl="hoisted")
+    with pytest.raises(ValueError, match="choose cell"):
+      model_lib.char_rnn("lstm", inp, None, VOCAB, rnn_size=HIDDEN,
+                         lstm_impl="fast")

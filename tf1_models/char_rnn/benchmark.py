@@ -117,11 +117,13 @@ def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps,
 # sample_chars}. ``vocab`` counts every class, so the char_rnn graphs (which
 # add the seed's "unknown" class) are built with ``vocab - 1``.
 
+flags.DEFINE_bool("profile", False, "Only print a FULL_TRACE profile of one "
+                  "training step (each lstm_impl, H=128 and 512).")
 flags.DEFINE_bool("variants", True, "Also time the TF1 graph variants (seed "
-                  "vs hoisted projection, loss, session threads) against a "
+                  "vs hoisted projection vs BlockLSTM, loss, session threads) against a "
                   "numpy matmul ceiling measured in the same run.")
 
-DEFAULT_HOIST = False  # see README "Performance": which graph runs by default
+DEFAULT_LSTM_IMPL = "cell"  # see README "Performance": which graph runs by default
 
 
 def onednn_enabled():
@@ -149,10 +151,10 @@ def _session_config(threads):
                         inter_op_parallelism_threads=threads[1])
 
 
-def make_tf1_train_step(cfg, hoist=None, sparse_loss=False, threads=None):
+def make_tf1_train_step(cfg, lstm_impl=None, sparse_loss=False, threads=None):
   """peers.py train callable: the char_rnn TF1 graph (Adam, feed_dict).
-  ``hoist=None``: the default graph (``DEFAULT_HOIST``)."""
-  hoist = DEFAULT_HOIST if hoist is None else hoist
+  ``lstm_impl=None``: the default graph (``DEFAULT_LSTM_IMPL``)."""
+  lstm_impl = lstm_impl or DEFAULT_LSTM_IMPL
   g = tf.Graph()
   with g.as_default():
     inp = v1.placeholder(tf.int32, [cfg["batch"], None])
@@ -161,7 +163,7 @@ def make_tf1_train_step(cfg, hoist=None, sparse_loss=False, threads=None):
                             rnn_size=cfg["rnn_size"],
                             num_layers=cfg["num_layers"],
                             batch_size=cfg["batch"],
-                            learning_rate=cfg["lr"], hoist=hoist,
+                            learning_rate=cfg["lr"], lstm_impl=lstm_impl,
                             sparse_loss=sparse_loss)
     sess = v1.Session(graph=g, config=_session_config(threads))
     sess.run(v1.global_variables_initializer())
@@ -172,18 +174,23 @@ def make_tf1_train_step(cfg, hoist=None, sparse_loss=False, threads=None):
     counter[0] += 1
     sess.run(ep["train_op"], feeds[counter[0] % len(feeds)])
 
-  step.session = sess
+  step.session, step.end_points, step.inputs = sess, ep, (inp, out)
   return step
 
 
 def make_tf1_seed_train_step(cfg):
   """The seed's graph (``dynamic_rnn`` over the ``MultiRNNCell``)."""
-  return make_tf1_train_step(cfg, hoist=False)
+  return make_tf1_train_step(cfg, lstm_impl="cell")
 
 
 def make_tf1_hoisted_train_step(cfg):
   """The hoisted-input-projection graph (same variables)."""
-  return make_tf1_train_step(cfg, hoist=True)
+  return make_tf1_train_step(cfg, lstm_impl="hoisted")
+
+
+def make_tf1_block_train_step(cfg):
+  """Each layer one fused ``BlockLSTM`` op (same variables)."""
+  return make_tf1_train_step(cfg, lstm_impl="block")
 
 
 def make_keras_train_step(cfg):
@@ -250,14 +257,15 @@ def report_variants(sizes=(128, 512), seconds=3.0):
   print("oneDNN: %s (TF_ENABLE_ONEDNN_OPTS=%s)" %
         (onednn_enabled(), os.environ.get("TF_ENABLE_ONEDNN_OPTS")))
   variants = [
-      ("seed graph (dynamic_rnn, one-hot loss)", dict(hoist=False)),
-      ("hoisted projection", dict(hoist=True)),
-      ("seed graph, sparse loss", dict(hoist=False, sparse_loss=True)),
-      ("hoisted + sparse loss", dict(hoist=True, sparse_loss=True)),
-      ("hoisted, threads intra 2 / inter 1", dict(hoist=True,
-                                                 threads=(2, 1))),
-      ("hoisted, threads intra 1 / inter 1", dict(hoist=True,
-                                                 threads=(1, 1))),
+      ("seed graph (dynamic_rnn, one-hot loss)", dict(lstm_impl="cell")),
+      ("hoisted projection", dict(lstm_impl="hoisted")),
+      ("BlockLSTM per layer", dict(lstm_impl="block")),
+      ("seed graph, sparse loss", dict(lstm_impl="cell", sparse_loss=True)),
+      ("BlockLSTM + sparse loss", dict(lstm_impl="block", sparse_loss=True)),
+      ("BlockLSTM, threads intra 2 / inter 1", dict(lstm_impl="block",
+                                                   threads=(2, 1))),
+      ("BlockLSTM, threads intra 1 / inter 1", dict(lstm_impl="block",
+                                                   threads=(1, 1))),
   ]
   for size in sizes:
     cfg = dict(vocab=65, batch=64, seq_length=50, rnn_size=size,
@@ -282,12 +290,98 @@ def report_variants(sizes=(128, 512), seconds=3.0):
     print("  %-40s %8.0f chars/s" % ("in-graph sampler (1000 chars)", rate))
 
 
+# Op type -> profile category (any *MatMul*: "matmul"; (anything else: "elementwise & other").
+_LOSS = {"SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits",
+         "OneHot", "Softmax", "LogSoftmax", "Mean", "Sum"}
+_LOOP = {"Enter", "Exit", "Merge", "Switch", "NextIteration", "LoopCond",
+         "Less", "TensorArrayV3", "TensorArrayReadV3", "TensorArrayWriteV3",
+         "TensorArrayGatherV3", "TensorArrayScatterV3", "TensorArraySizeV3",
+         "TensorArrayGradV3", "StackV2", "StackPushV2", "StackPopV2",
+         "RefEnter", "Identity", "ControlTrigger"}
+_EMBED = {"GatherV2", "ResourceGather", "UnsortedSegmentSum", "Unique"}
+
+
+def _category(node_name, op_type):
+  if "MatMul" in op_type:
+    return "matmul"
+  if "Adam" in node_name or op_type.startswith(("Apply", "ResourceApply")):
+    return "optimizer (Adam)"
+  if op_type in _LOSS:
+    return "softmax/loss"
+  if op_type in _LOOP:
+    return "loop control / TensorArray"
+  if op_type in _EMBED:
+    return "embedding gather/scatter"
+  return "elementwise & other"
+
+
+def profile_step(cfg, lstm_impl, runs=5):
+  """One training step's time by category, from a FULL_TRACE RunMetadata.
+
+  Op times are summed over the ops the trace records (two cores run ops in
+  parallel, so the sum can exceed the wall time); "feed + session" is a
+  ``session.run`` of the same feed that computes almost nothing, timed
+  without tracing. Returns ``(wall_s, feed_s, {category: op_seconds},
+  {op_type: op_seconds})``."""
+  step = make_tf1_train_step(cfg, lstm_impl=lstm_impl)
+  sess = step.session
+  inp, out = step.inputs
+  train_op = step.end_points["train_op"]
+  with sess.graph.as_default():
+    cheap = tf.add(tf.reduce_sum(inp[:, :1]), tf.reduce_sum(out[:, :1]))
+  x, y = _batches(cfg, 1)[0]
+  feed = {inp: x, out: y}
+  wall = _median_time(step, 2.0)
+  feed_s = _median_time(lambda: sess.run(cheap, feed), 0.5)
+  by_cat, by_type = {}, {}
+  for _ in range(runs):
+    meta = v1.RunMetadata()
+    sess.run(train_op, feed,
+             options=v1.RunOptions(trace_level=v1.RunOptions.FULL_TRACE),
+             run_metadata=meta)
+    for dev in meta.step_stats.dev_stats:
+      for node in dev.node_stats:
+        label = node.timeline_label
+        op_type = label.split(" = ")[1].split("(")[0] if " = " in label \
+            else node.node_name
+        secs = node.op_end_rel_micros / 1e6 / runs
+        cat = _category(node.node_name, op_type)
+        by_cat[cat] = by_cat.get(cat, 0.0) + secs
+        by_type[op_type] = by_type.get(op_type, 0.0) + secs
+  sess.close()
+  return wall, feed_s, by_cat, by_type
+
+
+def report_profile(sizes=(128, 512)):
+  print("oneDNN: %s (TF_ENABLE_ONEDNN_OPTS=%s)" %
+        (onednn_enabled(), os.environ.get("TF_ENABLE_ONEDNN_OPTS")))
+  for size in sizes:
+    cfg = dict(vocab=65, batch=64, seq_length=50, rnn_size=size,
+               num_layers=2, lr=2e-3, sample_chars=1000)
+    for impl in ("cell", "hoisted", "block"):
+      wall, feed_s, by_cat, by_type = profile_step(cfg, impl)
+      ops = sum(by_cat.values())
+      print("H=%d %s: step %.1f ms wall; feed + session.run overhead %.2f ms "
+            "(%.1f%%); traced op time %.1f ms:" %
+            (size, impl, wall * 1e3, feed_s * 1e3,
+             100 * feed_s / wall, ops * 1e3))
+      for cat, secs in sorted(by_cat.items(), key=lambda kv: -kv[1]):
+        print("   %-28s %7.2f ms  %5.1f%%" % (cat, secs * 1e3,
+                                              100 * secs / ops))
+      top = sorted(by_type.items(), key=lambda kv: -kv[1])[:8]
+      print("   top op types: " + ", ".join("%s %.1f%%" % (t, 100 * v / ops)
+                                            for t, v in top))
+
+
 # --- end of issue 14 block ---------------------------------------------------
 
 
 def main(argv):
   del argv
   cli.quiet_tensorflow()
+  if FLAGS.profile:
+    report_profile()
+    return
   print("char_rnn benchmark: %s %dx%d, vocabulary %d, %d CPU threads" %
         (FLAGS.model, FLAGS.num_layers, FLAGS.rnn_size, FLAGS.vocab,
          os.cpu_count()))

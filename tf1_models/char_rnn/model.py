@@ -108,43 +108,68 @@ def hoisted_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
   return outputs, compat.LSTMStateTuple(c, h)
 
 
-def _hoisted_rnn(inputs, initial_state, rnn_size, num_layers, tie_layers):
-  """The layers one after another, each a ``hoisted_lstm_layer``."""
+def block_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
+  """One BasicLSTMCell layer as TensorFlow's fused ``BlockLSTM`` op (the op
+  under TF1's ``LSTMBlockFusedCell``): its ``w [in+H, 4H]`` has the
+  BasicLSTMCell kernel's layout (gate blocks ``i, j, f, o``) and its
+  gradient op computes all time steps in C++. No peepholes, no clipping.
+  Returns ``(outputs [B, T, H], (c, h))``."""
+  units = kernel.shape[-1] // 4
+  time_major = tf.transpose(inputs, [1, 0, 2])
+  no_peephole = tf.zeros([units], tf.float32)
+  c, h = state
+  out = tf.raw_ops.BlockLSTM(
+      seq_len_max=tf.cast(tf.shape(time_major)[0], tf.int64), x=time_major,
+      cs_prev=c, h_prev=h, w=kernel, wci=no_peephole, wcf=no_peephole,
+      wco=no_peephole, b=bias, forget_bias=forget_bias, cell_clip=-1.0,
+      use_peephole=False)
+  return (tf.transpose(out.h, [1, 0, 2]),
+          compat.LSTMStateTuple(out.cs[-1], out.h[-1]))
+
+
+LSTM_LAYERS = {"hoisted": hoisted_lstm_layer, "block": block_lstm_layer}
+
+
+def _layered_rnn(impl, inputs, initial_state, rnn_size, num_layers,
+                 tie_layers):
+  """The layers one after another, each an ``LSTM_LAYERS[impl]``."""
   x, last_state = inputs, []
   for layer in range(num_layers):
     kernel, bias = _lstm_variables(layer, x.shape[-1], rnn_size, tie_layers)
-    with tf.name_scope("hoisted_lstm_%d" % layer):
-      x, state = hoisted_lstm_layer(x, initial_state[layer], kernel, bias)
+    with tf.name_scope("%s_lstm_%d" % (impl, layer)):
+      x, state = LSTM_LAYERS[impl](x, initial_state[layer], kernel, bias)
     last_state.append(state)
   return x, tuple(last_state)
 
 
 def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
              num_layers=2, batch_size=64, learning_rate=0.01,
-             tie_layers=False, wrap_optimizer=None, hoist=False,
+             tie_layers=False, wrap_optimizer=None, lstm_impl="cell",
              sparse_loss=False):
   """The seed's graph. ``output_data=None`` builds the 1-sequence
   inference graph (``prediction``) instead of the training graph.
   ``wrap_optimizer(optimizer)``: e.g. ``SyncReplicasOptimizer`` for a
   distributed run.
 
-  ``hoist=True`` (LSTM only) runs each layer as a ``hoisted_lstm_layer``
-  instead of ``dynamic_rnn`` over the ``MultiRNNCell``: same variables and
-  names (the checkpoint restores either way), same math up to float
-  rounding. ``sparse_loss=True`` uses the sparse softmax cross-entropy on
+  ``lstm_impl``: "cell" (the seed: ``dynamic_rnn`` over the
+  ``MultiRNNCell``), or, LSTM only, "hoisted" (``hoisted_lstm_layer``) or
+  "block" (``block_lstm_layer``) per layer: same variables and names (the
+  checkpoint restores either way), same math up to float rounding. ``sparse_loss=True`` uses the sparse softmax cross-entropy on
   the ids instead of one-hot labels (same value)."""
   end_points = {}
-  if hoist and model != "lstm":
-    raise ValueError("hoist=True is only for the lstm model, not %r" % model)
+  if lstm_impl != "cell" and (model != "lstm" or
+                              lstm_impl not in LSTM_LAYERS):
+    raise ValueError("lstm_impl=%r: choose cell, or for the lstm model only "
+                     "hoisted or block (model is %r)" % (lstm_impl, model))
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   initial_state = cell.zero_state(
       batch_size if output_data is not None else 1, tf.float32)
   embedding = _embedding(vocab_size, rnn_size)
   with tf.device("/cpu:0"):
     inputs = tf.nn.embedding_lookup(embedding, input_data)
-  if hoist:
-    outputs, last_state = _hoisted_rnn(inputs, initial_state, rnn_size,
-                                       num_layers, tie_layers)
+  if lstm_impl != "cell":
+    outputs, last_state = _layered_rnn(lstm_impl, inputs, initial_state,
+                                       rnn_size, num_layers, tie_layers)
   else:
     outputs, last_state = v1.nn.dynamic_rnn(cell, inputs,
                                             initial_state=initial_state)
