@@ -23,6 +23,7 @@ Differences from the seed, all deliberate:
 import tensorflow as tf
 
 import compat
+from compat import steps
 from tf1_models import sampling
 
 v1 = tf.compat.v1
@@ -72,6 +73,15 @@ def _lstm_variables(layer, input_size, rnn_size, tie_layers):
   return kernel, bias
 
 
+def _lstm_from_gates(gates, c, forget_bias):
+  """BasicLSTMCell's update from its pre-activation ``gates [B, 4H]``
+  (blocks ``i, j, f, o``). Returns ``(new_c, new_h)``."""
+  i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=1)
+  c = tf.add(tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
+             tf.multiply(tf.sigmoid(i), tf.tanh(j)))
+  return c, tf.multiply(tf.tanh(c), tf.sigmoid(o))
+
+
 def hoisted_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
   """One BasicLSTMCell layer over ``inputs [B, T, E]`` from ``state``.
 
@@ -93,11 +103,8 @@ def hoisted_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
   forget_bias = tf.constant(forget_bias, tf.float32)
 
   def body(t, c, h, out):
-    gates = tf.add(xs.read(t), tf.matmul(h, w_h))
-    i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=1)
-    c = tf.add(tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
-               tf.multiply(tf.sigmoid(i), tf.tanh(j)))
-    h = tf.multiply(tf.tanh(c), tf.sigmoid(o))
+    c, h = _lstm_from_gates(tf.add(xs.read(t), tf.matmul(h, w_h)), c,
+                            forget_bias)
     return t + 1, c, h, out.write(t, h)
 
   c, h = state
@@ -204,18 +211,28 @@ def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
 
 def build_generator(model, vocab_size, rnn_size, num_layers,
                     tie_layers=False, end_id=-1, line_end_ids=(),
-                    inputs=None):
+                    inputs=None, fold_embedding=False):
   """The in-graph sampler over the same variables as ``char_rnn``.
 
   Variables are created in the order and under the names the training graph
   used, so its checkpoint restores here. The softmax's extra last class (the
   seed's id for unknown characters, never a target) is left out of the
   choice, so every generated id decodes. ``inputs``: see
-  ``sampling.build_generator``. Returns a ``sampling.Generator``.
+  ``sampling.build_generator``. ``fold_embedding=True`` (LSTM only): see
+  ``_folded_lstm_step``. Returns a ``sampling.Generator``.
   """
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   embedding = _embedding(vocab_size, rnn_size)
   weights, bias = _softmax(rnn_size, vocab_size)
+  if fold_embedding:
+    if model != "lstm":
+      raise ValueError("fold_embedding=True is for the lstm model only, "
+                       "not %r" % model)
+    step = _folded_lstm_step(embedding, rnn_size, num_layers, tie_layers,
+                             weights, bias, vocab_size)
+    return sampling.build_generator(
+        step, cell.zero_state(1, tf.float32), end_id=end_id,
+        line_end_ids=line_end_ids, inputs=inputs)
 
   def step(ids, state):
     with tf.device("/cpu:0"):
@@ -228,3 +245,34 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
   return sampling.build_generator(step, cell.zero_state(1, tf.float32),
                                   end_id=end_id, line_end_ids=line_end_ids,
                                   inputs=inputs)
+
+
+def _folded_lstm_step(embedding, rnn_size, num_layers, tie_layers, weights,
+                      bias, vocab_size):
+  """A sampler step with the embedding folded into the first layer.
+
+  ``embedding @ kernel_0[:E] + bias_0`` (``[vocab+1, 4H]``) is computed once
+  per ``session.run``, outside the loop; a step then looks up the row of its
+  id (a one-hot row times a matrix is that row) and adds only
+  ``h @ kernel_0[E:]``. Other layers are the cell's step. Same variables as
+  the seed's sampler; equal up to float rounding.
+  """
+  layers = [_lstm_variables(k, rnn_size, rnn_size, tie_layers)
+            for k in range(num_layers)]
+  kernel0, bias0 = layers[0]
+  table = tf.nn.bias_add(tf.matmul(embedding, kernel0[:rnn_size]), bias0)
+  w_h0 = kernel0[rnn_size:]
+  forget_bias = tf.constant(1.0, tf.float32)
+
+  def step(ids, state):
+    c, h = state[0]
+    c, x = _lstm_from_gates(
+        tf.add(tf.gather(table, ids), tf.matmul(h, w_h0)), c, forget_bias)
+    new_state = [compat.LSTMStateTuple(c, x)]
+    for (kernel, b), (c, h) in zip(layers[1:], state[1:]):
+      c, x = steps.basic_lstm_step(x, c, h, kernel, b)
+      new_state.append(compat.LSTMStateTuple(c, x))
+    logits = tf.nn.bias_add(tf.matmul(x, weights), bias)
+    return logits[:, :vocab_size], tuple(new_state)
+
+  return step
