@@ -52,7 +52,8 @@ def run(checkpoint, layers, tie, lstm_impl="cell", sparse_loss=False, save=False
 
 
 @pytest.mark.parametrize("impl,layers,tie", [
-    ("hoisted", 2, False), ("hoisted", 2, True), ("block", 2, False)])
+    ("hoisted", 2, False), ("hoisted", 2, True), ("block", 2, False),
+    ("hoisted_grad", 2, False), ("hoisted_grad", 2, True)])
 def test_layered_graph_restores_the_seed_checkpoint_and_agrees(
     tmp_path, impl, layers, tie):
   ckpt = str(tmp_path / "model")

@@ -134,7 +134,89 @@ def block_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
           compat.LSTMStateTuple(out.cs[-1], out.h[-1]))
 
 
-LSTM_LAYERS = {"hoisted": hoisted_lstm_layer, "block": block_lstm_layer}
+def _recurrence_with_batched_weight_gradient(projected, c0, h0, w_h,
+                                              forget_bias):
+  """The recurrent half of a hoisted LSTM layer, with a hand-written gradient.
+
+  ``projected [T, B, 4H]``: ``x @ W_x + b`` for every step. Forward: a
+  ``tf.while_loop`` keeping each step's gate activations and cell state.
+  Backward: a reverse loop that only carries ``dh``/``dc`` through
+  ``dgates_t @ W_h^T``, then ONE ``[H, T*B] x [T*B, 4H]`` matmul for
+  ``dW_h`` instead of one small matmul plus an accumulation per step (the
+  ``AddN`` that dominates the autodiff profile). Returns ``(hs [T, B, H],
+  c_T)``.
+  """
+
+  @tf.custom_gradient
+  def recurrence(projected, c0, h0, w_h):
+    steps_n = tf.shape(projected)[0]
+    units = h0.shape[-1]
+
+    def body(t, c, h, acts, cs, hs):
+      gates = tf.add(projected[t], tf.matmul(h, w_h))
+      i, j, f, o = tf.split(gates, num_or_size_splits=4, axis=1)
+      i, j = tf.sigmoid(i), tf.tanh(j)
+      f, o = tf.sigmoid(tf.add(f, forget_bias)), tf.sigmoid(o)
+      c = tf.add(tf.multiply(c, f), tf.multiply(i, j))
+      h = tf.multiply(tf.tanh(c), o)
+      return (t + 1, c, h, acts.write(t, tf.concat([i, j, f, o], 1)),
+              cs.write(t, c), hs.write(t, h))
+
+    arrays = [tf.TensorArray(tf.float32, size=steps_n) for _ in range(3)]
+    _, c_last, _, acts, cs, hs = tf.while_loop(
+        lambda t, *_: t < steps_n, body, (tf.constant(0), c0, h0) +
+        tuple(arrays))
+    acts, cs, hs = acts.stack(), cs.stack(), hs.stack()
+
+    def grad(d_hs, d_c_last):
+      c_prev_all = tf.concat([c0[None], cs[:-1]], 0)
+
+      def back(t, dh, dc, dgates):
+        i, j, f, o = tf.split(acts[t], num_or_size_splits=4, axis=1)
+        tanh_c = tf.tanh(cs[t])
+        dh = dh + d_hs[t]
+        dc = dc + dh * o * (1.0 - tanh_c * tanh_c)
+        d_pre = tf.concat([dc * j * i * (1.0 - i),
+                           dc * i * (1.0 - j * j),
+                           dc * c_prev_all[t] * f * (1.0 - f),
+                           dh * tanh_c * o * (1.0 - o)], 1)
+        return (t - 1, tf.matmul(d_pre, w_h, transpose_b=True), dc * f,
+                dgates.write(t, d_pre))
+
+      zeros = tf.zeros_like(h0)
+      _, dh0, dc0, dgates = tf.while_loop(
+          lambda t, *_: t >= 0, back,
+          (steps_n - 1, zeros, d_c_last if d_c_last is not None else zeros,
+           tf.TensorArray(tf.float32, size=steps_n)))
+      dgates = dgates.stack()
+      h_prev = tf.reshape(tf.concat([h0[None], hs[:-1]], 0), [-1, units])
+      d_w_h = tf.matmul(h_prev, tf.reshape(dgates, [-1, 4 * units]),
+                        transpose_a=True)
+      return dgates, dc0, dh0, d_w_h
+
+    return (hs, c_last), grad
+
+  return recurrence(projected, c0, h0, w_h)
+
+
+def hoisted_grad_lstm_layer(inputs, state, kernel, bias, forget_bias=1.0):
+  """``hoisted_lstm_layer`` whose recurrence has the batched weight
+  gradient of ``_recurrence_with_batched_weight_gradient``."""
+  depth = inputs.shape[-1]
+  units = kernel.shape[-1] // 4
+  batch, steps_n = tf.shape(inputs)[0], tf.shape(inputs)[1]
+  projected = tf.nn.bias_add(
+      tf.matmul(tf.reshape(inputs, [-1, depth]), kernel[:depth]), bias)
+  projected = tf.transpose(tf.reshape(projected, [batch, steps_n, 4 * units]),
+                           [1, 0, 2])
+  c, h = state
+  hs, c_last = _recurrence_with_batched_weight_gradient(
+      projected, c, h, kernel[depth:], tf.constant(forget_bias, tf.float32))
+  return tf.transpose(hs, [1, 0, 2]), compat.LSTMStateTuple(c_last, hs[-1])
+
+
+LSTM_LAYERS = {"hoisted": hoisted_lstm_layer, "block": block_lstm_layer,
+               "hoisted_grad": hoisted_grad_lstm_layer}
 
 
 def _layered_rnn(impl, inputs, initial_state, rnn_size, num_layers,
