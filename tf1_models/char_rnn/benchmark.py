@@ -121,6 +121,8 @@ def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps,
 
 flags.DEFINE_bool("profile", False, "Only print a FULL_TRACE profile of one "
                   "training step (each lstm_impl, H=128 and 512).")
+flags.DEFINE_list("profile_impls", ["cell", "hoisted", "hoisted_grad", "block"],
+                  "lstm_impl values --profile traces.")
 flags.DEFINE_bool("variants", True, "Also time the TF1 graph variants (seed "
                   "vs hoisted projection vs BlockLSTM, loss, session threads) against a "
                   "numpy matmul ceiling measured in the same run.")
@@ -188,6 +190,11 @@ def make_tf1_seed_train_step(cfg):
 def make_tf1_hoisted_train_step(cfg):
   """The hoisted-input-projection graph (same variables)."""
   return make_tf1_train_step(cfg, lstm_impl="hoisted")
+
+
+def make_tf1_hoisted_grad_train_step(cfg):
+  """Hoisted projection plus the batched recurrent weight gradient."""
+  return make_tf1_train_step(cfg, lstm_impl="hoisted_grad")
 
 
 def make_tf1_block_train_step(cfg):
@@ -297,9 +304,11 @@ def report_variants(sizes=(128, 512), seconds=3.0):
   variants = [
       ("seed graph (dynamic_rnn, one-hot loss)", dict(lstm_impl="cell")),
       ("hoisted projection", dict(lstm_impl="hoisted")),
+      ("hoisted + batched dW_h gradient", dict(lstm_impl="hoisted_grad")),
       ("BlockLSTM per layer", dict(lstm_impl="block")),
       ("seed graph, sparse loss", dict(lstm_impl="cell", sparse_loss=True)),
-      ("BlockLSTM + sparse loss", dict(lstm_impl="block", sparse_loss=True)),
+      ("hoisted_grad + sparse loss", dict(lstm_impl="hoisted_grad",
+                                          sparse_loss=True)),
       ("seed graph, threads intra 2 / inter 1", dict(lstm_impl="cell",
                                                     threads=(2, 1))),
       ("seed graph, threads intra 1 / inter 1", dict(lstm_impl="cell",
@@ -394,13 +403,13 @@ def profile_step(cfg, lstm_impl, runs=5):
   return wall, feed_s, by_cat, by_type
 
 
-def report_profile(sizes=(128, 512)):
+def report_profile(impls, sizes=(128, 512)):
   print("oneDNN: %s (TF_ENABLE_ONEDNN_OPTS=%s)" %
         (onednn_enabled(), os.environ.get("TF_ENABLE_ONEDNN_OPTS")))
   for size in sizes:
     cfg = dict(vocab=65, batch=64, seq_length=50, rnn_size=size,
                num_layers=2, lr=2e-3, sample_chars=1000)
-    for impl in ("cell", "hoisted", "block"):
+    for impl in impls:
       wall, feed_s, by_cat, by_type = profile_step(cfg, impl)
       ops = sum(by_cat.values())
       print("H=%d %s: step %.1f ms wall; feed + session.run overhead %.2f ms "
@@ -422,7 +431,7 @@ def main(argv):
   del argv
   cli.quiet_tensorflow()
   if FLAGS.profile:
-    report_profile()
+    report_profile(FLAGS.profile_impls)
     return
   print("char_rnn benchmark: %s %dx%d, vocabulary %d, %d CPU threads" %
         (FLAGS.model, FLAGS.num_layers, FLAGS.rnn_size, FLAGS.vocab,
