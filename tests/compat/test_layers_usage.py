@@ -153,3 +153,28 @@ def test_install_makes_the_names_resolve(tf1):
           cudnn_rnn.CudnnCompatibleLSTMCell)
   assert (tf1.contrib.rnn.CudnnCompatibleGRUCell is
           cudnn_rnn.CudnnCompatibleGRUCell)
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda tf1: tf1.layers.conv1d(tf.zeros([2, 3]), 4, 2), ValueError,
+     r"conv1d expects inputs of rank 3 but got shape \(2, 3\)"),
+    (lambda tf1: tf1.layers.batch_normalization(tf.zeros([2, 3]),
+                                                renorm=True),
+     NotImplementedError, "renorm, virtual_batch_size and adjustment are not "
+     "supported"),
+    (lambda tf1: tf1.contrib.cudnn_rnn.CudnnLSTM(
+        1, 4, input_mode="skip_input")(tf.zeros([2, 1, 4])),
+     NotImplementedError, "use input_mode='linear_input'"),
+    (lambda tf1: tf1.contrib.cudnn_rnn.CudnnGRU(1, 4)(tf.zeros([2, 4])),
+     ValueError, "Expecting input_shape with 3 dims, got 2"),
+    (lambda tf1: tf1.contrib.layers.fully_connected(tf.zeros([2, 3]), 2.0),
+     ValueError, "num_outputs type should be an integer"),
+    (lambda tf1: tf1.contrib.layers.optimize_loss(
+        tf.constant(1.), None, 0.1, "Adamax"),
+     ValueError, "Optimizer name should be one of"),
+])
+def test_bad_inputs_get_clear_errors(tf1, build, error, message):
+  with tf.Graph().as_default():
+    tf1.get_variable("w", [1])  # something for optimize_loss to train
+    with pytest.raises(error, match=message):
+      build(tf1)
