@@ -1,4 +1,8 @@
-"""``tf.compat.v1.layers.dense`` / ``Dense`` as TF 1.x had them.
+"""``tf.compat.v1.layers`` as TF 1.x had it: ``dense``, ``dropout``,
+``batch_normalization``, ``conv1d``/``conv2d``, max/average pooling 1-D/2-D
+and ``flatten``, each with its class (``LAYER_NAMES`` lists them).
+
+``Dense`` below; the others after it.
 
 Variables ``<scope>/kernel [in, units]`` and ``<scope>/bias [units]`` where
 the scope defaults to ``dense``, ``dense_1``, ... within the current variable

@@ -33,39 +33,30 @@ def _cudnn_graph(tf1, x_value):
   return (lstm, gru), fetch
 
 
-def test_cudnn_checkpoint_restores_by_name_on_cpu(tf1):
+def test_cudnn_checkpoint_restores_on_cpu(tf1):
   """A checkpoint written with TF1's cuDNN layers' names (canonical weights
-  beside ``opaque_kernel``) restores with a plain Saver; the outputs are TF
-  1.15's (computed there by the CudnnCompatible cells)."""
-  expected = np.load(os.path.join(CKPT, "expected.npz"))
-  with tf.Graph().as_default():
-    _, fetch = _cudnn_graph(tf1, expected["x"])
-    saver = tf1.train.Saver()
-    with tf1.Session(config=helpers.session_config()) as sess:
-      saver.restore(sess, tf1.train.latest_checkpoint(CKPT))
-      got = sess.run(fetch)
-  for key, value in got.items():
-    np.testing.assert_allclose(value, expected[key], rtol=1e-5, atol=1e-6,
-                               err_msg=key)
-
-
-def test_cudnn_opaque_buffer_restores_through_documented_layout(tf1):
-  """Only ``<layer>/opaque_kernel`` used: ``restore_opaque`` converts it
-  (documented layout) and gives the same outputs."""
+  beside ``opaque_kernel``) restores with a plain Saver, and the outputs are
+  TF 1.15's (computed there by the CudnnCompatible cells). Using only each
+  layer's ``opaque_kernel`` instead, ``restore_opaque`` converts it
+  (documented layout) to the same weights and outputs."""
   expected = np.load(os.path.join(CKPT, "expected.npz"))
   with tf.Graph().as_default():
     (lstm, gru), fetch = _cudnn_graph(tf1, expected["x"])
+    saver = tf1.train.Saver()
     with tf1.Session(config=helpers.session_config()) as sess:
+      saver.restore(sess, tf1.train.latest_checkpoint(CKPT))
+      by_name = sess.run(fetch)
       sess.run(tf1.global_variables_initializer())
-      before = sess.run(fetch["lstm_out"])
+      fresh = sess.run(fetch["lstm_out"])
       lstm.restore_opaque(sess, CKPT + "/model.ckpt")
       gru.restore_opaque(sess, CKPT + "/model.ckpt")
-      got = sess.run(fetch)
+      by_opaque = sess.run(fetch)
       buffer = lstm.opaque_params(sess)
-  assert np.abs(before - expected["lstm_out"]).max() > 1e-2
-  for key, value in got.items():
-    np.testing.assert_allclose(value, expected[key], rtol=1e-5, atol=1e-6,
-                               err_msg=key)
+  assert np.abs(fresh - expected["lstm_out"]).max() > 1e-2
+  for got in (by_name, by_opaque):
+    for key, value in got.items():
+      np.testing.assert_allclose(value, expected[key], rtol=1e-5, atol=1e-6,
+                                 err_msg=key)
   reader = tf.train.load_checkpoint(CKPT + "/model.ckpt")
   np.testing.assert_allclose(buffer, reader.get_tensor(
       "cudnn_lstm/opaque_kernel"), rtol=1e-6)
@@ -162,3 +153,28 @@ def test_install_makes_the_names_resolve(tf1):
           cudnn_rnn.CudnnCompatibleLSTMCell)
   assert (tf1.contrib.rnn.CudnnCompatibleGRUCell is
           cudnn_rnn.CudnnCompatibleGRUCell)
+
+
+@pytest.mark.parametrize("build, error, message", [
+    (lambda tf1: tf1.layers.conv1d(tf.zeros([2, 3]), 4, 2), ValueError,
+     r"conv1d expects inputs of rank 3 but got shape \(2, 3\)"),
+    (lambda tf1: tf1.layers.batch_normalization(tf.zeros([2, 3]),
+                                                renorm=True),
+     NotImplementedError, "renorm, virtual_batch_size and adjustment are not "
+     "supported"),
+    (lambda tf1: tf1.contrib.cudnn_rnn.CudnnLSTM(
+        1, 4, input_mode="skip_input")(tf.zeros([2, 1, 4])),
+     NotImplementedError, "use input_mode='linear_input'"),
+    (lambda tf1: tf1.contrib.cudnn_rnn.CudnnGRU(1, 4)(tf.zeros([2, 4])),
+     ValueError, "Expecting input_shape with 3 dims, got 2"),
+    (lambda tf1: tf1.contrib.layers.fully_connected(tf.zeros([2, 3]), 2.0),
+     ValueError, "num_outputs type should be an integer"),
+    (lambda tf1: tf1.contrib.layers.optimize_loss(
+        tf.constant(1.), None, 0.1, "Adamax"),
+     ValueError, "Optimizer name should be one of"),
+])
+def test_bad_inputs_get_clear_errors(tf1, build, error, message):
+  with tf.Graph().as_default():
+    tf1.get_variable("w", [1])  # something for optimize_loss to train
+    with pytest.raises(error, match=message):
+      build(tf1)
