@@ -8,10 +8,12 @@ import tensorflow as tf
 
 from compat.contrib_rnn_cell import (AttentionCellWrapper,
                                      CoupledInputForgetGateLSTMCell,
-                                     HighwayWrapper, IndRNNCell, IndyLSTMCell,
+                                     HighwayWrapper, IndRNNCell, IndyGRUCell,
+                                     IndyLSTMCell,
                                      IntersectionRNNCell,
                                      LayerNormBasicLSTMCell,
-                                     LayerNormLSTMCell, NASCell, UGRNNCell)
+                                     LayerNormLSTMCell, NASCell, SRUCell,
+                                     UGRNNCell)
 from compat.cudnn_rnn import CudnnCompatibleGRUCell, CudnnCompatibleLSTMCell
 from compat.fused import LSTMBlockCell, LSTMBlockFusedCell
 from compat.fused_rnn_cell import (FusedRNNCell, FusedRNNCellAdaptor,
@@ -42,8 +44,8 @@ __all__ = [
     # compat.gru_ops, compat.rnn, compat.fused_rnn_cell)
     "AttentionCellWrapper", "CoupledInputForgetGateLSTMCell", "FusedRNNCell",
     "FusedRNNCellAdaptor", "GRUBlockCell", "GRUBlockCellV2", "HighwayWrapper",
-    "IndRNNCell", "IndyLSTMCell", "IntersectionRNNCell",
-    "LayerNormBasicLSTMCell", "LayerNormLSTMCell", "NASCell",
+    "IndRNNCell", "IndyGRUCell", "IndyLSTMCell", "IntersectionRNNCell",
+    "LayerNormBasicLSTMCell", "LayerNormLSTMCell", "NASCell", "SRUCell",
     "TimeReversedFusedRNN", "UGRNNCell", "best_effort_input_batch_size",
     "stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn",
     "transpose_batch_time",

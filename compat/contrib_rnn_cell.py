@@ -4,7 +4,8 @@
 What TF 1.15 kept in ``tensorflow/contrib/rnn/python/ops/rnn_cell.py``:
 ``LayerNormBasicLSTMCell``, ``LayerNormLSTMCell``,
 ``CoupledInputForgetGateLSTMCell``, ``NASCell``, ``UGRNNCell``,
-``IntersectionRNNCell``, ``IndRNNCell``, ``IndyLSTMCell``,
+``IntersectionRNNCell``, ``IndRNNCell``, ``IndyLSTMCell``, ``IndyGRUCell``,
+``SRUCell``,
 ``AttentionCellWrapper`` and ``HighwayWrapper``. Same signatures, default
 scope names and variable names as TF 1.15 (checked against its goldens), so
 TF1 checkpoints restore by name. Variables are created on the first call, in
@@ -594,6 +595,89 @@ class IndyLSTMCell(_LSTMTupleState, IndRNNCell):
              tf.sigmoid(i) * self._activation(j))
     new_h = self._activation(new_c) * tf.sigmoid(o)
     return new_h, LSTMStateTuple(new_c, new_h)
+
+
+class IndyGRUCell(IndRNNCell):
+  """GRU with IndRNN's diagonal recurrence (Gonnet & Deselaers 2019).
+  Variables ``gates/kernel_w [in, 2*units]``, ``gates/kernel_u [1,
+  2*units]`` (uniform [-1, 1]), ``gates/bias`` (1.0), ``candidate/kernel
+  [in, units]`` (TF1's name, without ``_w``), ``candidate/kernel_u``,
+  ``candidate/bias`` (zeros); gate blocks ``r, u``."""
+
+  _default_name = "indy_gru_cell"
+
+  def __init__(self, num_units, activation=None, reuse=None,
+               kernel_initializer=None, bias_initializer=None, name=None,
+               dtype=None):
+    super(IndyGRUCell, self).__init__(num_units, activation=activation,
+                                      reuse=reuse, name=name, dtype=dtype)
+    self._kernel_initializer = kernel_initializer
+    self._bias_initializer = bias_initializer
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    units = self._num_units
+    uniform = v1.random_uniform_initializer(-1, 1, dtype=self.dtype)
+    self._weights = {}
+    for part, blocks, w_name, bias_init in (
+        ("gates", 2, "kernel_w", v1.constant_initializer(1.0, self.dtype)),
+        ("candidate", 1, "kernel", v1.zeros_initializer(self.dtype))):
+      self._weights[part] = (
+          self.add_variable("%s/%s" % (part, w_name), [depth, blocks * units],
+                            initializer=self._kernel_initializer),
+          self.add_variable(part + "/kernel_u", [1, blocks * units],
+                            initializer=uniform),
+          self.add_variable(part + "/bias", [blocks * units],
+                            initializer=self._bias_initializer or bias_init))
+
+  def call(self, inputs, state):
+    _check_state(self, state, 0)
+    w, u, b = self._weights["gates"]
+    gates = tf.sigmoid(tf.nn.bias_add(
+        tf.matmul(inputs, w) + tf.tile(state, [1, 2]) * u, b))
+    r, z = tf.split(gates, 2, axis=1)
+    w, u, b = self._weights["candidate"]
+    c = self._activation(tf.nn.bias_add(
+        tf.matmul(inputs, w) + r * state * u, b))
+    new_h = z * state + (1 - z) * c
+    return new_h, new_h
+
+
+class SRUCell(RNNCell):
+  """Simple recurrent unit (Lei et al. 2017): ``x W`` gives blocks ``x_bar,
+  f, r, x_tx``; ``f, r = sigmoid([f, r] + bias)``; ``c' = f c + (1 - f)
+  x_bar``; output ``r act(c') + (1 - r) x_tx``, state ``c'``. Variables
+  ``kernel [in, 4*units]``, ``bias [2*units]`` (zeros)."""
+
+  _default_name = "sru_cell"
+
+  def __init__(self, num_units, activation=None, reuse=None, name=None,
+               **kwargs):
+    super(SRUCell, self).__init__(reuse=reuse, name=name, **kwargs)
+    self._num_units = num_units
+    self._activation = get_activation(activation) or tf.tanh
+
+  @property
+  def state_size(self):
+    return self._num_units
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+  def build(self, inputs_shape):
+    depth = _input_depth(self, inputs_shape)
+    self._kernel = self.add_variable("kernel", [depth, 4 * self._num_units])
+    self._bias = self.add_variable("bias", [2 * self._num_units],
+                                   initializer=v1.zeros_initializer())
+
+  def call(self, inputs, state):
+    _check_state(self, state, 0)
+    x_bar, f, r, x_tx = tf.split(tf.matmul(inputs, self._kernel), 4, axis=1)
+    f, r = tf.split(tf.sigmoid(tf.nn.bias_add(tf.concat([f, r], 1),
+                                              self._bias)), 2, axis=1)
+    c = f * state + (1.0 - f) * x_bar
+    return r * self._activation(c) + (1.0 - r) * x_tx, c
 
 
 class HighwayWrapper(RNNCell):

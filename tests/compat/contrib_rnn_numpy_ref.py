@@ -27,6 +27,7 @@ beta``.
     gy x + (1 - gy) relu(y)`` with ``g = sigmoid(g + fb)``; output ``y'``.
   * IndRNNCell: ``h' = act(x W + u * h + b)``; IndyLSTMCell: LSTM gates
     ``x W + [h, h, h, h] * u + b``.
+  * IndyGRUCell, SRUCell: see ``indy_gru_step`` and ``sru_step``.
   * HighwayWrapper: ``t = sigmoid(x Wc + bc)``, ``out = x t + cell_out (1 -
     t)`` (or ``sigmoid(x Wt + bt)`` for the transform when uncoupled).
 """
@@ -165,4 +166,28 @@ def highway_step(inner, carry_w, carry_b, transform=None):
     t = 1 - carry if transform is None else sigmoid(
         x @ transform[0] + transform[1])
     return x * carry + out * t, new_state
+  return step
+
+
+def indy_gru_step(gates, candidate):
+  """``gates``/``candidate``: ``(W, u, b)``; ``r, z = sigmoid(x Wg + [h, h]
+  * ug + bg)``, ``c = tanh(x Wc + r h * uc + bc)``, ``h' = z h + (1 - z)
+  c``."""
+  def step(x, h):
+    r, z = np.split(sigmoid(x @ gates[0] + np.tile(h, [1, 2]) * gates[1] +
+                            gates[2]), 2, axis=1)
+    c = np.tanh(x @ candidate[0] + r * h * candidate[1] + candidate[2])
+    new_h = z * h + (1 - z) * c
+    return new_h, new_h
+  return step
+
+
+def sru_step(kernel, bias):
+  """Blocks ``x_bar, f, r, x_tx`` of ``x W``; ``f, r = sigmoid(. + b)``;
+  ``c' = f c + (1 - f) x_bar``; output ``r tanh(c') + (1 - r) x_tx``."""
+  def step(x, c):
+    x_bar, f, r, x_tx = np.split(x @ kernel, 4, axis=1)
+    f, r = np.split(sigmoid(np.concatenate([f, r], 1) + bias), 2, axis=1)
+    new_c = f * c + (1 - f) * x_bar
+    return r * np.tanh(new_c) + (1 - r) * x_tx, new_c
   return step

@@ -126,9 +126,9 @@ def test_tf1_checkpoint_restores_by_name():
 
 NEW_NAMES = ["AttentionCellWrapper", "CoupledInputForgetGateLSTMCell",
              "FusedRNNCell", "FusedRNNCellAdaptor", "GRUBlockCell",
-             "GRUBlockCellV2", "HighwayWrapper", "IndRNNCell", "IndyLSTMCell",
-             "IntersectionRNNCell", "LayerNormBasicLSTMCell",
-             "LayerNormLSTMCell", "NASCell", "TimeReversedFusedRNN",
+             "GRUBlockCellV2", "HighwayWrapper", "IndRNNCell", "IndyGRUCell",
+             "IndyLSTMCell", "IntersectionRNNCell", "LayerNormBasicLSTMCell",
+             "LayerNormLSTMCell", "NASCell", "SRUCell", "TimeReversedFusedRNN",
              "UGRNNCell", "best_effort_input_batch_size",
              "stack_bidirectional_dynamic_rnn", "stack_bidirectional_rnn",
              "transpose_batch_time"]

@@ -177,3 +177,24 @@ def test_highway_wrapper_uncoupled():
   check(_run(lambda: rnn.HighwayWrapper(
       rnn.GRUCell(D), couple_carry_transform_gates=False)), reference, _x(),
         seed=8)
+
+
+def test_indy_gru_and_sru():
+  def build(c):
+    with v1.variable_scope("indy"):
+      a = v1.nn.dynamic_rnn(rnn.IndyGRUCell(4), c["x"], dtype=tf.float64)
+    with v1.variable_scope("sru"):
+      b = v1.nn.dynamic_rnn(rnn.SRUCell(3), c["x"], dtype=tf.float64)
+    return a, b
+
+  def reference(i, p):
+    pre = "indy/rnn/indy_gru_cell/"
+    step = cref.indy_gru_step(
+        [p[pre + "gates/" + n] for n in ("kernel_w", "kernel_u", "bias")],
+        [p[pre + "candidate/" + n] for n in ("kernel", "kernel_u", "bias")])
+    a = ref.dynamic_rnn(step, i["x"], np.zeros([B, 4]))
+    b = ref.dynamic_rnn(cref.sru_step(p["sru/rnn/sru_cell/kernel"],
+                                      p["sru/rnn/sru_cell/bias"]), i["x"],
+                        np.zeros([B, 3]))
+    return a, b
+  check(build, reference, _x(), seed=9)

@@ -154,6 +154,17 @@ def case_indy_lstm(tf, api):
   return _run_cell(tf, api.IndyLSTMCell(4, forget_bias=0.5))
 
 
+@case("not_bias")
+def case_indy_gru(tf, api):
+  """Gate bias 1.0 and candidate bias 0.0 by default."""
+  return _run_cell(tf, api.IndyGRUCell(4))
+
+
+@case("all")
+def case_sru(tf, api):
+  return _run_cell(tf, api.SRUCell(4, activation=tf.nn.relu))
+
+
 @case("all")
 def case_attention_lstm(tf, api):
   cell = api.AttentionCellWrapper(api.BasicLSTMCell(4), attn_length=2,
@@ -238,6 +249,8 @@ CHECKPOINT_MODELS = collections.OrderedDict([
     ("highway", lambda api: api.HighwayWrapper(api.GRUCell(3))),
     ("ind", lambda api: api.IndRNNCell(4)),
     ("indy", lambda api: api.IndyLSTMCell(4)),
+    ("indy_gru", lambda api: api.IndyGRUCell(4)),
+    ("sru", lambda api: api.SRUCell(4)),
     ("attention", lambda api: api.AttentionCellWrapper(
         api.BasicLSTMCell(4), attn_length=2, state_is_tuple=True)),
 ])
