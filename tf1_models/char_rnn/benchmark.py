@@ -30,6 +30,7 @@ from absl import app, flags  # noqa: E402
 
 from tf1_models import cli, keras_backend  # noqa: E402
 from tf1_models.char_rnn import keras_model, model as model_lib  # noqa: E402
+from tf1_models.char_rnn.keras_speed import best_time  # noqa: E402
 
 v1 = tf.compat.v1
 FLAGS = flags.FLAGS
@@ -44,16 +45,6 @@ flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
 flags.DEFINE_integer("repeats", 5, "Timings per measurement; the best counts.")
 flags.DEFINE_list("backends", None, "Keras backends to time (default: every "
                   "installed one; 'none': skip).")
-
-
-def best_time(fn, repeats):
-  """The shortest of ``repeats`` wall-clock timings of ``fn()``."""
-  times = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    fn()
-    times.append(time.perf_counter() - start)
-  return min(times)
 
 
 def time_generation(model, vocab, rnn_size, num_layers, length, repeats):
