@@ -30,6 +30,7 @@ from absl import app, flags  # noqa: E402
 
 from tf1_models import cli, keras_backend  # noqa: E402
 from tf1_models.char_rnn import keras_model, model as model_lib  # noqa: E402
+from tf1_models.char_rnn.keras_speed import best_time  # noqa: E402
 
 v1 = tf.compat.v1
 FLAGS = flags.FLAGS
@@ -44,16 +45,10 @@ flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
 flags.DEFINE_integer("repeats", 5, "Timings per measurement; the best counts.")
 flags.DEFINE_list("backends", None, "Keras backends to time (default: every "
                   "installed one; 'none': skip).")
-
-
-def best_time(fn, repeats):
-  """The shortest of ``repeats`` wall-clock timings of ``fn()``."""
-  times = []
-  for _ in range(repeats):
-    start = time.perf_counter()
-    fn()
-    times.append(time.perf_counter() - start)
-  return min(times)
+flags.DEFINE_integer("backend_repeats", 2, "Timings per measurement on each "
+                     "Keras backend (PyTorch's generic path is slow).")
+flags.DEFINE_integer("backend_length", 100, "Characters generated per timing "
+                     "on each Keras backend.")
 
 
 def time_generation(model, vocab, rnn_size, num_layers, length, repeats):
@@ -466,9 +461,11 @@ def main(argv):
       model=FLAGS.model, vocab=FLAGS.vocab, rnn_size=FLAGS.rnn_size,
       num_layers=FLAGS.num_layers, batch_size=FLAGS.batch_size,
       seq_length=FLAGS.seq_length, train_steps=FLAGS.train_steps,
-      repeats=FLAGS.repeats, length=FLAGS.length))
+      repeats=FLAGS.backend_repeats, length=FLAGS.backend_length))
+  in_graph *= FLAGS.backend_length / FLAGS.length  # per backend_length chars
   print("Keras twin per backend (TF1 graph: training %.0f chars/s, in-graph "
-        "generation %.3fs):" % (tf1, in_graph))
+        "generation of %d chars %.3fs, scaled):" % (tf1, FLAGS.backend_length,
+                                                   in_graph))
   for backend in backends:
     proc = subprocess.run(
         [sys.executable, "-m", "tf1_models.char_rnn.keras_speed", backend,
@@ -481,7 +478,7 @@ def main(argv):
     print("  %-10s training %7.0f chars/s (TF1/Keras = %.2f), generation of "
           "%d chars %.3fs (%.1fx the in-graph loop)" %
           (backend, r["train_chars_per_s"], tf1 / r["train_chars_per_s"],
-           FLAGS.length, r["generate_s"], r["generate_s"] / in_graph))
+           FLAGS.backend_length, r["generate_s"], r["generate_s"] / in_graph))
 
 
 if __name__ == "__main__":
