@@ -3,9 +3,15 @@
 After it, these resolve to ``compat``:
   * ``tf.compat.v1.nn.rnn_cell.<Cell>`` (and ``tf.nn.rnn_cell`` for code that
     does ``import tensorflow.compat.v1 as tf``),
-  * ``tf.compat.v1.layers.dense`` / ``Dense``,
-  * ``tf.contrib.rnn``, ``tf.contrib.legacy_seq2seq``,
-    ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``,
+  * ``tf.compat.v1.layers.<layer>``: ``dense``, ``dropout``,
+    ``batch_normalization``, ``conv1d``, ``conv2d``, pooling, ``flatten``
+    and their classes (``compat/layers.py``),
+  * ``tf.contrib.rnn`` (``compat/contrib_rnn.py``: core and contrib cells,
+    fused kernels, drivers), ``tf.contrib.legacy_seq2seq``,
+    ``tf.contrib.layers`` (``compat/contrib_layers.py``),
+    ``tf.contrib.cudnn_rnn`` (``compat/cudnn_rnn.py``), also as
+    ``from tensorflow.contrib import rnn`` and ``import tensorflow.contrib.rnn``
+    (and likewise for each),
   * ``tf.nn.rnn_cell`` on ``import tensorflow as tf`` (``tf_upgrade_v2``
     writes ``tf.nn.rnn_cell.LSTMStateTuple``); the rest of ``tf.nn`` is
     untouched; and ``tf.layers`` (TF 2.21's ``tf_upgrade_v2`` leaves
@@ -13,7 +19,7 @@ After it, these resolve to ``compat``:
   * with ``seeded_initializers=True`` (the default),
     ``tf.compat.v1.keras.initializers``, which ``tf_upgrade_v2`` emits for
     TF1 initialisers: TF's v1 initialisers, seeded by the graph as in TF 1.x
-    (``compat/initializers.py``). ``tf.keras`` and ``keras`` are untouched.
+    (``compat/initializers.py``). ``tf.keras`` and ``keras`` are untouched,
   * ``tf.contrib.seq2seq`` (``compat.seq2seq``), also as
     ``from tensorflow.contrib import seq2seq`` and
     ``import tensorflow.contrib.seq2seq``.
