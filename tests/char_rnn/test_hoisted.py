@@ -52,8 +52,9 @@ def run(checkpoint, layers, tie, lstm_impl="cell", sparse_loss=False, save=False
 
 
 @pytest.mark.parametrize("impl,layers,tie", [
-    ("hoisted", 2, False), ("block", 2, False), ("hoisted_grad", 2, False),
-    ("hoisted_grad", 2, True)])
+    ("hoisted", 2, False), ("hoisted_grad", 2, True),
+    pytest.param("block", 2, False, marks=pytest.mark.slow),
+    pytest.param("hoisted_grad", 2, False, marks=pytest.mark.slow)])
 def test_layered_graph_restores_the_seed_checkpoint_and_agrees(
     tmp_path, impl, layers, tie):
   ckpt = str(tmp_path / "model")
