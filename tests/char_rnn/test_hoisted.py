@@ -52,8 +52,9 @@ def run(checkpoint, layers, tie, lstm_impl="cell", sparse_loss=False, save=False
 
 
 @pytest.mark.parametrize("impl,layers,tie", [
-    ("hoisted", 2, False), ("hoisted", 2, True), ("block", 2, False),
-    ("hoisted_grad", 2, False), ("hoisted_grad", 2, True)])
+    ("hoisted", 2, False), ("hoisted_grad", 2, True),
+    pytest.param("block", 2, False, marks=pytest.mark.slow),
+    pytest.param("hoisted_grad", 2, False, marks=pytest.mark.slow)])
 def test_layered_graph_restores_the_seed_checkpoint_and_agrees(
     tmp_path, impl, layers, tie):
   ckpt = str(tmp_path / "model")
@@ -110,7 +111,7 @@ def greedy_text(checkpoint, tie, fold, save=False):
       return list(sess.run(gen.ids, gen.feed([3, 1, 4], 40, temperature=0.0)))
 
 
-@pytest.mark.parametrize("tie", [False, True])
+@pytest.mark.parametrize("tie", [True])
 def test_folded_embedding_sampler_gives_the_same_greedy_text(tmp_path, tie):
   ckpt = str(tmp_path / "model")
   seed = greedy_text(ckpt, tie, fold=False, save=True)
