@@ -21,6 +21,15 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
   batch 64. With GO taking the decoder's first slot, a (20, 21) bucket fits
   phrases of at most 19 characters (20 with EOS), so ``max_length`` is 19.
   Hours on a CPU.
+``dynamic``
+  ``--decoder=dynamic``: the same task, sizes and optimiser on
+  ``tf.contrib.seq2seq`` (``compat.seq2seq``): ``dynamic_rnn`` encoder,
+  Luong attention in an ``AttentionWrapper``, ``dynamic_decode``; 3,000
+  steps. Measured on 2 cores shared with 7 other engineers' jobs (load
+  average 9-12): 6m25s; held-out exact match 90.91% greedy, 91.53% with
+  ``--beam_width=4`` (and 8); decoding the 968 held-out phrases 1.4-2.5 s
+  greedy, 2.8 s at beam width 4, 5.5 s at 8. Run to 4,000 steps the same
+  preset ended at 88.1% greedy (Adam at 0.003 is noisy late on).
 ``test``
   A tiny model for a few steps, for the test suite.
 """
