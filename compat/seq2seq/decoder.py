@@ -75,17 +75,17 @@ def _batch_first(t):
 
 
 def _zeros_like_output(size, dtype, batch_size):
+  """Zeros ``[batch_size] + size`` for every (size, dtype) of the nests."""
   def zeros(s, d):
-    shape = tf.TensorShape(s).as_list() if isinstance(
-        s, tf.TensorShape) else ([] if s is None else
-                                 tf.TensorShape(s).as_list())
-    return tf.zeros(tf.concat([tf.reshape(batch_size, [1]),
-                               tf.constant(shape, tf.int32)], 0), dtype=d)
+    shape = tf.constant(_as_shape(s).as_list(), tf.int32)
+    return tf.zeros(tf.concat([tf.reshape(batch_size, [1]), shape], 0),
+                    dtype=d)
   return tf.nest.map_structure(zeros, size, dtype)
 
 
 def _as_shape(size):
-  return size if isinstance(size, tf.TensorShape) else tf.TensorShape(size)
+  return size if isinstance(size, tf.TensorShape) else tf.TensorShape(
+      [] if size is None else size)
 
 
 def dynamic_decode(decoder, output_time_major=False, impute_finished=False,

@@ -355,7 +355,47 @@ def extra_helpers(tf, api):
   return out
 
 
+def extra_wrapper_options(tf, api):
+  """AttentionWrapper options: initial_cell_state, cell_input_fn, no
+  attention layer, user attention_layer, hardmax, score_mask_value,
+  Luong without scale, Bahdanau without normalize."""
+  v1 = tf.compat.v1
+  s2s = api.s2s
+  memory, dec = _memory(v1)
+  src_len = v1.constant(SRC_LENGTHS)
+  lengths = v1.constant(TGT_LENGTHS)
+  out = {}
+  luong = s2s.LuongAttention(UNITS, memory, src_len,
+                             probability_fn=s2s.hardmax)
+  start = v1.constant(np.linspace(-1, 1, BATCH * UNITS).reshape(
+      BATCH, UNITS).astype(np.float32))
+  cell = s2s.AttentionWrapper(
+      api.GRUCell(UNITS), luong, initial_cell_state=start,
+      cell_input_fn=lambda inputs, attention: inputs + attention[:, :EMBED])
+  decoder = s2s.BasicDecoder(cell, s2s.TrainingHelper(dec, lengths),
+                             cell.zero_state(BATCH, v1.float32))
+  outputs, state, _ = s2s.dynamic_decode(decoder, scope="first")
+  out.update(first_output=outputs.rnn_output, first_state=state.cell_state,
+             first_alignments=state.alignments)
+  bahdanau = s2s.BahdanauAttention(UNITS, memory, src_len,
+                                   score_mask_value=-30.0)
+  cell = s2s.AttentionWrapper(
+      api.GRUCell(UNITS), bahdanau,
+      attention_layer=api.Dense(3, name="my_attention", use_bias=True),
+      output_attention=False)
+  decoder = s2s.BasicDecoder(cell, s2s.TrainingHelper(dec, lengths),
+                             cell.zero_state(BATCH, v1.float32))
+  outputs, state, _ = s2s.dynamic_decode(decoder, scope="second")
+  out.update(second_output=outputs.rnn_output,
+             second_attention=state.attention,
+             second_alignments=state.alignments)
+  _grads(v1, v1.reduce_sum(outputs.rnn_output ** 2) +
+         v1.reduce_sum(state.attention ** 2), out)
+  return out
+
+
 EXTRAS = {
+    "wrapper_options": extra_wrapper_options,
     "multi_monotonic": extra_multi_monotonic,
     "functions": extra_functions,
     "helpers": extra_helpers,
