@@ -79,6 +79,14 @@ if want seq2seq; then
   echo "the quick brown fox" | python -m tf1_models.seq2seq --decode \
     --checkpoint_dir="$RUNS/seq2seq_mirror"          # expect: eht kciuq nworb xof
   python -m tf1_models.seq2seq --task=self_test
+  echo "== seq2seq --decoder=dynamic (contrib.seq2seq, Luong): measured 99.0% greedy, 99.1% beam 4 in 8.5 min; target >= 90% held-out exact match within 20 min; beam >= greedy"
+  rm -rf "$RUNS/seq2seq_dynamic"
+  /usr/bin/time -f "wall time %es" python -m tf1_models.seq2seq --config=dynamic \
+    --checkpoint_dir="$RUNS/seq2seq_dynamic" | grep -E "^(eval|saved|held-out)"
+  for k in 4 8; do
+    python -m tf1_models.seq2seq --config=dynamic --evaluate --beam_width=$k \
+      --checkpoint_dir="$RUNS/seq2seq_dynamic" | grep "^held-out"
+  done
 fi
 
 if want distributed; then

@@ -86,6 +86,17 @@ def tile_batch(t, multiplier, name=None):
     return tf.nest.map_structure(lambda t_: _tile_one(t_, multiplier), t)
 
 
+def _static_shape(s):
+  """A state size as a ``TensorShape``; a size held in a tensor (an
+  alignment size over memory of dynamic length) is unknown, as in TF1."""
+  if isinstance(s, tf.TensorShape):
+    return s
+  if tf.is_tensor(s):
+    value = tf.get_static_value(s)
+    return tf.TensorShape(None if value is None else value)
+  return tf.TensorShape(s)
+
+
 class BeamSearchDecoder(Decoder):
   """Beam search over ``cell`` (its state tiled ``beam_width`` times)."""
 
@@ -188,7 +199,7 @@ class BeamSearchDecoder(Decoder):
   # -- reshaping between [batch * beam, ...] and [batch, beam, ...] --------
 
   def _split_batch_beams(self, t, s):
-    shape = tf.TensorShape(s) if not isinstance(s, tf.TensorShape) else s
+    shape = _static_shape(s)
     static_batch = tf.get_static_value(self._batch_size)
     if (static_batch is not None and t.shape[0] is not None and
         t.shape[0] != static_batch * self._beam_width):
@@ -205,7 +216,7 @@ class BeamSearchDecoder(Decoder):
     return out
 
   def _merge_batch_beams(self, t, s):
-    shape = tf.TensorShape(s) if not isinstance(s, tf.TensorShape) else s
+    shape = _static_shape(s)
     out = tf.reshape(t, tf.concat(
         [[self._batch_size * self._beam_width], tf.shape(t)[2:]], 0))
     static_batch = tf.get_static_value(self._batch_size)

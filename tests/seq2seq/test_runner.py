@@ -102,3 +102,26 @@ def test_cli_decode_without_checkpoint_is_one_line(tmp_path):
   assert last.startswith("python -m tf1_models.seq2seq: error: no trained "
                          "checkpoint in ")
   assert "Traceback" not in r.stderr
+
+
+def test_dynamic_decoder_trains_evaluates_and_beam_decodes(tiny):
+  dyn = dataclasses.replace(tiny, decoder="dynamic", attention="bahdanau")
+  logs = []
+  result = runner.train(dyn, log=logs.append)
+  assert result.step == 4
+  assert any("contrib.seq2seq bahdanau attention" in l for l in logs)
+  greedy = runner.evaluate(dyn, log=logs.append)
+  assert greedy["decoding"] == "greedy" and greedy["held_out"] > 0
+  out = runner.decode(dataclasses.replace(dyn, beam_width=2),
+                      ["a cat", "", "sat"])
+  assert len(out) == 3 and out[1] == ""
+  assert all(set(o) <= set(" abcdefghijklmnopqrstuvwxyz") for o in out)
+  with pytest.raises(CheckpointMismatchError, match="decoder=dynamic"):
+    runner.train(tiny, log=logs.append)  # a legacy run in a dynamic dir
+  with pytest.raises(UserError, match="--beam_width needs --decoder=dynamic"):
+    runner.train(dataclasses.replace(tiny, beam_width=2), log=logs.append)
+  for bad, match in [(dict(decoder="basic"), "unknown --decoder"),
+                     (dict(attention="dot"), "unknown --attention"),
+                     (dict(beam_width=-1), "--beam_width=-1")]:
+    with pytest.raises(UserError, match=match):
+      runner.train(dataclasses.replace(dyn, **bad))

@@ -21,6 +21,17 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
   batch 64. With GO taking the decoder's first slot, a (20, 21) bucket fits
   phrases of at most 19 characters (20 with EOS), so ``max_length`` is 19.
   Hours on a CPU.
+``dynamic``
+  ``--decoder=dynamic``: the same task and sizes on ``tf.contrib.seq2seq``
+  (``compat.seq2seq``): ``dynamic_rnn`` encoder, Luong attention in an
+  ``AttentionWrapper``, ``dynamic_decode``; batch 128, Adam 0.003 halved
+  (not x0.9) on each plateau, 3,000 steps. Measured on 2 cores shared with
+  7 other engineers' jobs (load average 6-12): 8m29s; held-out eval
+  perplexity 1.0015/1.0067 at step 3,000; exact match 98.97% greedy,
+  99.07% with ``--beam_width=4`` and 8; decoding the 968 held-out phrases
+  0.5-0.6 s greedy, 1.8 s at beam width 4, 2.4 s at 8. With the default
+  preset's batch 64 and x0.9 decay it was noisier: 90.91% greedy / 91.53%
+  beam 4 at 3,000 steps (6m25s), 88.1% greedy at 4,000.
 ``test``
   A tiny model for a few steps, for the test suite.
 """
@@ -100,7 +111,8 @@ PRESETS = {
     "seed": Config(buckets="20:21", size=256, num_layers=4, use_lstm=True,
                    optimizer="sgd", learning_rate=1.0, max_length=19,
                    max_steps=100000),
-    "dynamic": Config(decoder="dynamic", attention="luong", max_steps=3000),
+    "dynamic": Config(decoder="dynamic", attention="luong", batch_size=128,
+                      learning_rate_decay_factor=0.5, max_steps=3000),
     "test": Config(buckets="3:5,6:8", size=8, num_layers=2, batch_size=4,
                    max_steps=4, steps_per_checkpoint=2, log_every=1,
                    max_length=6, held_out_percent=20.0, max_held_out=10,
