@@ -93,17 +93,19 @@ def _start(model, run_dir, workdir):
                        stderr=subprocess.DEVNULL, text=True, env=_env(),
                        cwd=workdir)
   training_started = threading.Event()
-  out = []
+  out, step_times = [], []
 
   def read():
     for line in p.stdout:
       out.append(line)
       if _STEP_LINE.search(line):
+        step_times.append(time.time())
         training_started.set()
     training_started.set()  # ended (or died) without training
 
-  threading.Thread(target=read, daemon=True).start()
-  return p, training_started, out
+  reader = threading.Thread(target=read, daemon=True)
+  reader.start()
+  return p, training_started, out, step_times, reader
 
 
 def chaos(model, workdir, kills=5, seed=0, log=print):
@@ -111,19 +113,19 @@ def chaos(model, workdir, kills=5, seed=0, log=print):
   rng = random.Random("%s:%d" % (model, seed))
   ref_dir = os.path.join(workdir, model + "_ref")
   run_dir = os.path.join(workdir, model + "_chaos")
-  p, started, out = _start(model, ref_dir, workdir)
   t0 = time.time()
-  started.wait()
-  t1 = time.time()
+  p, _, out, step_times, reader = _start(model, ref_dir, workdir)
   p.wait()
-  train_time = time.time() - t1
+  reader.join()
+  # From the first step line to the last (without start-up and teardown).
+  train_time = step_times[-1] - step_times[0] if step_times else 0.0
   ref_stdout = "".join(out)
   if p.returncode != 0:
     raise RuntimeError("%s reference run failed (exit %d)" %
                        (model, p.returncode))
   landed, chaos_out, done = [], [], 0
   for _ in range(kills):
-    p, started, out = _start(model, run_dir, workdir)
+    p, started, out, _, _ = _start(model, run_dir, workdir)
     chaos_out.append(out)
     started.wait()
     try:
