@@ -55,7 +55,7 @@ NOT_EXACT = {
     "word2vec": "sampled softmax/NCE draw negatives with a random op whose "
                 "state is not in the checkpoint",
 }
-LOSS_TOLERANCE = 0.25  # relative, final loss of the non-exact models
+LOSS_TOLERANCE = 0.25  # relative, mean loss of the last LOSS_WINDOW steps
 _STEP_LINE = re.compile(r"step (\d+)/\d+\s.*?loss ([0-9.]+)")
 
 
@@ -81,9 +81,20 @@ def read_weights(ckpt):
   return {n: reader.get_tensor(n) for n in reader.get_variable_to_shape_map()}
 
 
+LOSS_WINDOW = 20  # steps averaged for the loss comparison
+
+
 def last_loss(stdout):
-  found = _STEP_LINE.findall(stdout)
-  return (int(found[-1][0]), float(found[-1][1])) if found else (None, None)
+  """(last step logged, mean loss of the last ``LOSS_WINDOW`` steps), each
+  step's loss from its last log line (a resumed run logs a step again).
+  Needs a log line every step (the commands above ask for one)."""
+  by_step = {int(s): float(l) for s, l in _STEP_LINE.findall(stdout)}
+  if not by_step:
+    return None, None
+  last = max(by_step)
+  window = [by_step[s] for s in range(last - LOSS_WINDOW + 1, last + 1)
+            if s in by_step]
+  return last, float(np.mean(window))
 
 
 def _start(model, run_dir, workdir):
@@ -165,10 +176,11 @@ def chaos(model, workdir, kills=5, seed=0, log=print):
                 loss=last_loss("".join(sum(chaos_out, [])) + end.stdout)[1],
                 wall=time.time() - t0)
   log("%-10s kills landed at %s; final step %d (uninterrupted %s); "
-      "weights %s (max |diff| %.3g); final loss %s vs %s" %
+      "weights %s (max |diff| %.3g); mean loss of the last %d steps %.4f vs "
+      "%.4f" %
       (model, ", ".join(landed), result["step"], ref_step,
-       "bit-identical" if identical else "differ", max_diff, result["loss"],
-       ref_loss))
+       "bit-identical" if identical else "differ", max_diff, LOSS_WINDOW,
+       result["loss"], ref_loss))
   return result
 
 

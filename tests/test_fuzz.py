@@ -177,6 +177,8 @@ def test_every_accepted_value_runs(model, key, value, tmp_path):
   d = str(tmp_path / "run")
   p = run_cli(model, ["--%s=%r" % (key, value), "--checkpoint_dir=" + d],
               str(tmp_path))
+  if "Unknown command line flag '%s'" % key in p.stderr:
+    pytest.skip("%s is a config field without a flag" % key)
   assert_one_line_or_works(p, d)
 
 
