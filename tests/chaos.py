@@ -55,7 +55,7 @@ NOT_EXACT = {
     "word2vec": "sampled softmax/NCE draw negatives with a random op whose "
                 "state is not in the checkpoint",
 }
-LOSS_TOLERANCE = 0.25  # relative, final loss of the non-exact models
+LOSS_TOLERANCE = 0.25  # relative, mean loss of the last LOSS_WINDOW steps
 _STEP_LINE = re.compile(r"step (\d+)/\d+\s.*?loss ([0-9.]+)")
 
 
@@ -81,9 +81,20 @@ def read_weights(ckpt):
   return {n: reader.get_tensor(n) for n in reader.get_variable_to_shape_map()}
 
 
+LOSS_WINDOW = 20  # steps averaged for the loss comparison
+
+
 def last_loss(stdout):
-  found = _STEP_LINE.findall(stdout)
-  return (int(found[-1][0]), float(found[-1][1])) if found else (None, None)
+  """(last step logged, mean loss of the last ``LOSS_WINDOW`` steps), each
+  step's loss from its last log line (a resumed run logs a step again).
+  Needs a log line every step (the commands above ask for one)."""
+  by_step = {int(s): float(l) for s, l in _STEP_LINE.findall(stdout)}
+  if not by_step:
+    return None, None
+  last = max(by_step)
+  window = [by_step[s] for s in range(last - LOSS_WINDOW + 1, last + 1)
+            if s in by_step]
+  return last, float(np.mean(window))
 
 
 def _start(model, run_dir, workdir):
@@ -93,17 +104,19 @@ def _start(model, run_dir, workdir):
                        stderr=subprocess.DEVNULL, text=True, env=_env(),
                        cwd=workdir)
   training_started = threading.Event()
-  out = []
+  out, step_times = [], []
 
   def read():
     for line in p.stdout:
       out.append(line)
       if _STEP_LINE.search(line):
+        step_times.append(time.time())
         training_started.set()
     training_started.set()  # ended (or died) without training
 
-  threading.Thread(target=read, daemon=True).start()
-  return p, training_started, out
+  reader = threading.Thread(target=read, daemon=True)
+  reader.start()
+  return p, training_started, out, step_times, reader
 
 
 def chaos(model, workdir, kills=5, seed=0, log=print):
@@ -111,19 +124,19 @@ def chaos(model, workdir, kills=5, seed=0, log=print):
   rng = random.Random("%s:%d" % (model, seed))
   ref_dir = os.path.join(workdir, model + "_ref")
   run_dir = os.path.join(workdir, model + "_chaos")
-  p, started, out = _start(model, ref_dir, workdir)
   t0 = time.time()
-  started.wait()
-  t1 = time.time()
+  p, _, out, step_times, reader = _start(model, ref_dir, workdir)
   p.wait()
-  train_time = time.time() - t1
+  reader.join()
+  # From the first step line to the last (without start-up and teardown).
+  train_time = step_times[-1] - step_times[0] if step_times else 0.0
   ref_stdout = "".join(out)
   if p.returncode != 0:
     raise RuntimeError("%s reference run failed (exit %d)" %
                        (model, p.returncode))
   landed, chaos_out, done = [], [], 0
   for _ in range(kills):
-    p, started, out = _start(model, run_dir, workdir)
+    p, started, out, _, _ = _start(model, run_dir, workdir)
     chaos_out.append(out)
     started.wait()
     try:
@@ -163,10 +176,11 @@ def chaos(model, workdir, kills=5, seed=0, log=print):
                 loss=last_loss("".join(sum(chaos_out, [])) + end.stdout)[1],
                 wall=time.time() - t0)
   log("%-10s kills landed at %s; final step %d (uninterrupted %s); "
-      "weights %s (max |diff| %.3g); final loss %s vs %s" %
+      "weights %s (max |diff| %.3g); mean loss of the last %d steps %.4f vs "
+      "%.4f" %
       (model, ", ".join(landed), result["step"], ref_step,
-       "bit-identical" if identical else "differ", max_diff, result["loss"],
-       ref_loss))
+       "bit-identical" if identical else "differ", max_diff, LOSS_WINDOW,
+       result["loss"], ref_loss))
   return result
 
 

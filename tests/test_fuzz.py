@@ -78,8 +78,7 @@ def test_every_numeric_flag_is_checked_or_harmless(model):
   for key, values in numeric_cases(model):
     for value in values:
       problem = validate(model, **{key: value})
-      if value in (-1, 10 ** 12) or value != value or value in (
-          float("inf"), -1.0) and key in configs.POSITIVE_FLOATS:
+      if value in (-1, 10 ** 12, 1e300, float("inf")) or value != value:
         assert problem and "--" + key in problem, (key, value)
       if key in configs.EVERY_FIELDS and value == 0:
         assert problem and "--" + key in problem
@@ -178,6 +177,8 @@ def test_every_accepted_value_runs(model, key, value, tmp_path):
   d = str(tmp_path / "run")
   p = run_cli(model, ["--%s=%r" % (key, value), "--checkpoint_dir=" + d],
               str(tmp_path))
+  if "Unknown command line flag '%s'" % key in p.stderr:
+    pytest.skip("%s is a config field without a flag" % key)
   assert_one_line_or_works(p, d)
 
 

@@ -3,10 +3,10 @@
 Importing the package imports TensorFlow quietly: TF 2.21 prints its C++
 start-up lines (the CUDA probe "Could not find cuda drivers" on CPU-only
 hosts, oneDNN and CPU-feature notices) on stderr while ``tensorflow`` is
-first imported, before ``TF_CPP_MIN_LOG_LEVEL`` can filter them. So, unless
-you set ``TF_CPP_MIN_LOG_LEVEL`` yourself (``0`` shows everything), the
-package sets it to 3 and imports TensorFlow with file descriptor 2 captured,
-passing on every captured line that is not a C++ log line.
+first imported, even with ``TF_CPP_MIN_LOG_LEVEL=3``. So, unless you set
+``TF_CPP_MIN_LOG_LEVEL`` to something other than 3 (``0`` shows everything),
+the package sets it to 3 and imports TensorFlow with file descriptor 2
+captured, passing on every captured line that is not a C++ log line.
 """
 
 import os
@@ -20,9 +20,9 @@ _CPP_LOG_LINE = re.compile(
 
 
 def _import_tensorflow_quietly():
-  if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+  level = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+  if "tensorflow" in sys.modules or level != "3":
     return
-  os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
   try:
     sys.stderr.flush()
     saved = os.dup(2)

@@ -38,6 +38,7 @@ def require_positive_float(config, key):
 # Numeric checks every model's config gets (``check_numbers``, run by
 # ``cli.setup`` before a model's own ``validate``), keyed by field name.
 INT32_MAX = 2 ** 31 - 1
+FLOAT32_MAX = 3.4028234663852886e38  # the graphs compute in float32
 # Loop frequencies: a step count is taken modulo these.
 EVERY_FIELDS = ("checkpoint_every", "log_every", "summary_frequency",
                 "steps_per_checkpoint", "neighbours_every", "decay_steps")
@@ -49,9 +50,9 @@ FRACTIONS = ("val_fraction",)
 
 def check_numbers(config):
   """One-line ``UserError`` for a numeric field no model can run with:
-  integers negative or past int32 (TensorFlow's step and size type), a loop
-  frequency of 0, NaN/inf, a negative float (temperature, rates...), a
-  fraction outside [0, 1). Model-specific ranges stay in each model's ``validate``."""
+  integers negative or past int32 (TensorFlow's step and size type), floats
+  negative, NaN/inf or past float32, a loop frequency of 0, a fraction
+  outside [0, 1). Model-specific ranges stay in each model's ``validate``."""
   for field in dataclasses.fields(config):
     key, value = field.name, getattr(config, field.name)
     if isinstance(value, bool):
@@ -68,6 +69,9 @@ def check_numbers(config):
     elif isinstance(value, float):
       if value != value or value in (float("inf"), float("-inf")):
         raise UserError("--%s must be a finite number, got %s" % (key, value))
+      if abs(value) > FLOAT32_MAX:
+        raise UserError("--%s=%g is too large for float32 (at most %g)" %
+                        (key, value, FLOAT32_MAX))
       if key in POSITIVE_FLOATS and not value > 0:
         raise UserError("--%s must be positive, got %g" % (key, value))
       if value < 0:
