@@ -7,6 +7,8 @@ first imported, even with ``TF_CPP_MIN_LOG_LEVEL=3``. So, unless you set
 ``TF_CPP_MIN_LOG_LEVEL`` to something other than 3 (``0`` shows everything),
 the package sets it to 3 and imports TensorFlow with file descriptor 2
 captured, passing on every captured line that is not a C++ log line.
+Without TensorFlow installed (the Keras twins on JAX or PyTorch) nothing is
+imported.
 """
 
 import os
@@ -32,6 +34,8 @@ def _import_tensorflow_quietly():
     os.dup2(capture.fileno(), 2)
     try:
       import tensorflow  # pylint: disable=g-import-not-at-top,unused-import
+    except ImportError:
+      pass  # a Keras-only install (JAX or PyTorch backend): no TensorFlow
     finally:
       os.dup2(saved, 2)
       os.close(saved)
