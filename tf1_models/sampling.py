@@ -69,9 +69,12 @@ def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None,
   scaled = logits / tf.maximum(temperature, 1e-6)
   use_top_k = top_k > 0
   k = tf.where(use_top_k, tf.minimum(top_k, vocab), 1)
-  if sort_top_k:  # XLA needs a static k: take the k-th of a full sort
-    kth = tf.gather(tf.sort(scaled, direction="DESCENDING"), [k - 1],
-                    axis=1)
+  if sort_top_k:  # XLA needs a static k: take the k-th of a full sort,
+    # and only when a cut is asked for (XLA runs both sides of a tf.where)
+    kth = tf.cond(use_top_k,
+                  lambda: tf.gather(tf.sort(scaled, direction="DESCENDING"),
+                                    [k - 1], axis=1),
+                  lambda: scaled[:, :1])
   else:
     kth = tf.math.top_k(scaled, k=k).values[:, -1:]
   cut = tf.logical_and(use_top_k, scaled < kth)
