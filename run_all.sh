@@ -97,6 +97,19 @@ fi
 if want bench; then
   echo "== char_rnn benchmark (targets: in-graph sampler >= 5x; TF1/Keras training >= 1)"
   python -m tf1_models.char_rnn.benchmark
+  echo "== every model's sampler: graph loop vs XLA-compiled loop"
+  python -m tf1_models.sampler_speed
+  if [ -f ../shared/perf/peers.py ]; then
+    echo "== ../shared/perf/peers.py beside the project (PyTorch rows need torch; see its README)"
+    python ../shared/perf/peers.py --seconds 10 --extra-path . \
+      --only numpy_limit,torch_nn_lstm,sample_numpy_limit,sample_numpy \
+      --extra train:tf1=tf1_models.char_rnn.benchmark:make_tf1_train_step \
+      --extra train:tf1_hoisted_grad=tf1_models.char_rnn.benchmark:make_tf1_hoisted_grad_train_step \
+      --extra train:keras=tf1_models.char_rnn.benchmark:make_keras_train_step \
+      --extra sample:sampler=tf1_models.char_rnn.benchmark:make_sampler \
+      --extra sample:sampler_xla=tf1_models.char_rnn.benchmark:make_xla_sampler \
+      --out /tmp/peers-results.json
+  fi
 fi
 
 if want chaos; then

@@ -53,21 +53,30 @@ class Generator:
             self.heads: np.asarray(heads, np.int32).reshape([-1])}
 
 
-def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None):
+def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None,
+         sort_top_k=False):
   """Choose ids [B] from logits [B, V] (graph ops, no control flow).
 
   With ``top_k <= 0`` only the maximum is looked up (``top_k(k=1)``), so an
   unused top-k costs no sort of the vocabulary. ``stateless``: an int64 [2]
   seed tensor; the draw is then a pure function of it and the logits
   (``tf.random.stateless_categorical``), as a server needs: no random state
-  is carried from one request to the next.
+  is carried from one request to the next. ``sort_top_k``: find the k-th
+  largest by a full sort (XLA-compatible; same cut).
   """
   vocab = tf.shape(logits)[-1]
   greedy = tf.argmax(logits, axis=-1, output_type=tf.int32)
   scaled = logits / tf.maximum(temperature, 1e-6)
   use_top_k = top_k > 0
-  kth = tf.math.top_k(scaled, k=tf.where(use_top_k, tf.minimum(top_k, vocab),
-                                         1)).values[:, -1:]
+  k = tf.where(use_top_k, tf.minimum(top_k, vocab), 1)
+  if sort_top_k:  # XLA needs a static k: take the k-th of a full sort,
+    # and only when a cut is asked for (XLA runs both sides of a tf.where)
+    kth = tf.cond(use_top_k,
+                  lambda: tf.gather(tf.sort(scaled, direction="DESCENDING"),
+                                    [k - 1], axis=1),
+                  lambda: scaled[:, :1])
+  else:
+    kth = tf.math.top_k(scaled, k=k).values[:, -1:]
   cut = tf.logical_and(use_top_k, scaled < kth)
   scaled = tf.where(cut, tf.fill(tf.shape(scaled), -np.inf), scaled)
   if stateless is None:
@@ -93,7 +102,7 @@ class GeneratorInputs:
 
 
 def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
-                    max_length=100000, inputs=None):
+                    max_length=100000, inputs=None, jit=False):
   """Build the in-graph sampler.
 
   Two ``tf.while_loop``s in one graph: the first feeds the prime (all but its
@@ -114,6 +123,14 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
       per-symbol step as small as possible.
     max_length: a hard cap on generated symbols.
     inputs: a ``GeneratorInputs`` to use instead of new placeholders.
+    jit: compile the generation loop with XLA (``tf.function(jit_compile=
+      True)`` called from the graph): the per-symbol step becomes one
+      compiled loop instead of a dozen executor ops, 3x faster at small
+      sizes (README, Performance). Same variables, same greedy text; the
+      draws are ``stateless_categorical`` keyed by (int32 seed, position),
+      so a temperature > 0 gives other (equally distributed) text than
+      ``jit=False`` for the same seed. ``max_length`` must then be small
+      enough to allocate (XLA needs a static output size).
 
   Returns:
     A ``Generator``.
@@ -133,10 +150,7 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
     heads = inputs.heads
     if heads is None:
       heads = tf.zeros([0], tf.int32)
-  n_heads = tf.shape(heads)[0]
-  padded_heads = tf.concat([heads, [0]], 0)  # safe to index when empty
   limit = tf.minimum(length, max_length)
-  line_ends = tf.constant(list(line_end_ids) or [-2], tf.int32)
 
   def feed_prime(t, state):
     return t + 1, step_fn(tf.reshape(prime[t], [1]), state)[1]
@@ -144,38 +158,87 @@ def build_generator(step_fn, initial_state, end_id=-1, line_end_ids=(),
   _, state = tf.while_loop(lambda t, state: t < tf.shape(prime)[0] - 1,
                            feed_prime, (tf.constant(0), initial_state),
                            back_prop=False, parallel_iterations=1)
-
-  def keep_going(n, token, state, k, done, out):
-    del token, state, k, out
-    return tf.logical_and(tf.logical_not(done), n < limit)
-
-  def generate(n, token, state, k, done, out):
-    logits, state = step_fn(tf.reshape(token, [1]), state)
-    stateless = None if seed is None else tf.stack(
-        [tf.cast(seed, tf.int64), tf.cast(n, tf.int64)])
-    chosen = pick(logits, temperature, top_k, stateless=stateless)[0]
-    done = tf.equal(chosen, end_id)
-    if line_end_ids:
-      # Acrostic: at the start and after a line end, force the next head;
-      # stop when the last head's line ends.
-      after_line_end = tf.reduce_any(tf.equal(token, line_ends))
-      at_line_start = tf.logical_or(tf.equal(n, 0), after_line_end)
-      force = tf.logical_and(at_line_start, k < n_heads)
-      chosen = tf.where(force, padded_heads[tf.minimum(k, n_heads)], chosen)
-      k += tf.cast(force, tf.int32)
-      ends_line = tf.reduce_any(tf.equal(chosen, line_ends))
-      done = tf.logical_or(
-          tf.equal(chosen, end_id),
-          tf.logical_and(n_heads > 0,
-                         tf.logical_and(ends_line, k >= n_heads)))
-    return n + 1, chosen, state, k, done, out.write(n, chosen)
-
-  out = tf.TensorArray(tf.int32, size=0, dynamic_size=True,
-                       element_shape=[])
-  result = tf.while_loop(
-      keep_going, generate,
-      (tf.constant(0), prime[-1], state, tf.constant(0), tf.constant(False),
-       out), back_prop=False, parallel_iterations=1)
+  loop = _GenerationLoop(step_fn, end_id, line_end_ids)
+  if jit:
+    if seed is None:
+      # One stateful draw per session.run (reproducible in a fresh session
+      # under a graph seed, as the stateful sampler is), then stateless.
+      seed = v1.random.uniform([], maxval=np.iinfo(np.int32).max,
+                               dtype=tf.int32, seed=SAMPLE_OP_SEED)
+    else:  # XLA's stateless_categorical takes int32 seeds only
+      seed = tf.cast(tf.math.floormod(tf.cast(seed, tf.int64),
+                                      np.iinfo(np.int32).max), tf.int32)
+    ids = loop.compiled(max_length)(prime[-1], state, limit, temperature,
+                                    top_k, heads, seed)
+  else:
+    if seed is not None:
+      seed = tf.cast(seed, tf.int64)
+    ids = loop(prime[-1], state, limit, temperature, top_k, heads, seed,
+               tf.TensorArray(tf.int32, size=0, dynamic_size=True,
+                              element_shape=[]))
   return Generator(prime=prime, length=length, temperature=temperature,
-                   top_k=top_k, heads=heads, ids=result[-1].stack(),
+                   top_k=top_k, heads=heads, ids=ids,
                    acrostic=bool(line_end_ids))
+
+
+class _GenerationLoop:
+  """``build_generator``'s second loop: feed the last prime symbol, then each
+  chosen one, until ``limit`` symbols, ``end_id``, or (acrostic) the last
+  forced line is done. ``seed``: None (a stateful draw) or a scalar whose
+  pair with the position keys a stateless draw."""
+
+  def __init__(self, step_fn, end_id, line_end_ids):
+    self.step_fn, self.end_id = step_fn, end_id
+    self.line_end_ids = list(line_end_ids)
+
+  def __call__(self, token, state, limit, temperature, top_k, heads, seed,
+               out, sort_top_k=False):
+    n_heads = tf.shape(heads)[0]
+    padded_heads = tf.concat([heads, [0]], 0)  # safe to index when empty
+    line_ends = tf.constant(self.line_end_ids or [-2], tf.int32)
+
+    def keep_going(n, token, state, k, done, out):
+      del token, state, k, out
+      return tf.logical_and(tf.logical_not(done), n < limit)
+
+    def generate(n, token, state, k, done, out):
+      logits, state = self.step_fn(tf.reshape(token, [1]), state)
+      stateless = None if seed is None else tf.stack(
+          [seed, tf.cast(n, seed.dtype)])
+      chosen = pick(logits, temperature, top_k, stateless=stateless,
+                    sort_top_k=sort_top_k)[0]
+      done = tf.equal(chosen, self.end_id)
+      if self.line_end_ids:
+        # Acrostic: at the start and after a line end, force the next head;
+        # stop when the last head's line ends.
+        after_line_end = tf.reduce_any(tf.equal(token, line_ends))
+        at_line_start = tf.logical_or(tf.equal(n, 0), after_line_end)
+        force = tf.logical_and(at_line_start, k < n_heads)
+        chosen = tf.where(force, padded_heads[tf.minimum(k, n_heads)],
+                          chosen)
+        k += tf.cast(force, tf.int32)
+        ends_line = tf.reduce_any(tf.equal(chosen, line_ends))
+        done = tf.logical_or(
+            tf.equal(chosen, self.end_id),
+            tf.logical_and(n_heads > 0,
+                           tf.logical_and(ends_line, k >= n_heads)))
+      return n + 1, chosen, state, k, done, out.write(n, chosen)
+
+    n, _, _, _, _, out = tf.while_loop(
+        keep_going, generate,
+        (tf.constant(0), token, state, tf.constant(0), tf.constant(False),
+         out), back_prop=False, parallel_iterations=1)
+    return out.stack()[:n]
+
+  def compiled(self, max_length):
+    """The loop as one XLA-compiled function (called from the graph):
+    a static-size output array, the top-k cut from a sort."""
+
+    @tf.function(jit_compile=True, autograph=False)
+    def generation(token, state, limit, temperature, top_k, heads, seed):
+      return self(token, state, tf.minimum(limit, max_length), temperature,
+                  top_k, heads, seed,
+                  tf.TensorArray(tf.int32, size=max_length, element_shape=[]),
+                  sort_top_k=True)
+
+    return generation

@@ -16,7 +16,7 @@ from absl.testing import flagsaver
 from tf1_models.char_rnn import __main__ as cli_main
 from tf1_models.char_rnn import data
 from tf1_models.errors import (CheckpointMismatchError, CorpusError,
-                               VocabularyError)
+                               UserError, VocabularyError)
 
 FLAGS = flags.FLAGS
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -76,6 +76,29 @@ def test_acrostic_and_prime(poems, tmp_path, capsys):
   out = run_cli("--mode=sample", "--checkpoint_dir=" + ckpt, "--prime=明月",
                 "--length=5", capsys=capsys)
   assert out.startswith("明月")
+
+
+def test_faster_graphs_train_the_same_checkpoint_and_xla_samples_alike(
+    poems, tmp_path, capsys):
+  """--lstm_impl picks the training graph (same variables, so a run resumes
+  across impls); --sampler=xla gives the seed sampler's greedy text, also
+  with acrostic heads."""
+  ckpt = str(tmp_path / "run")
+  run_cli("--corpus=" + poems, "--checkpoint_dir=" + ckpt, "--max_steps=2",
+          "--lstm_impl=hoisted_grad", capsys=capsys)
+  out = run_cli("--corpus=" + poems, "--checkpoint_dir=" + ckpt,
+                "--max_steps=3", "--epochs=5", "--lstm_impl=cell",
+                capsys=capsys)
+  assert "at step 2" in out and "step 3/3" in out
+  for extra in ([], ["--acrostic=春山"]):
+    args = ["--mode=sample", "--checkpoint_dir=" + ckpt, "--temperature=0",
+            "--length=30"] + extra
+    graph = run_cli(*args, capsys=capsys)
+    assert run_cli(*(args + ["--sampler=xla"]), capsys=capsys) == graph
+  with pytest.raises(UserError, match="--lstm_impl=hoisted is for "
+                     "--model=lstm"):
+    run_cli("--corpus=" + poems, "--model=gru", "--lstm_impl=hoisted",
+            "--checkpoint_dir=" + str(tmp_path / "gru"))
 
 
 def test_oov_prime_and_acrostic_name_the_characters(poems, tmp_path, capsys):

@@ -34,21 +34,6 @@ from tf1_models.char_rnn.keras_speed import best_time  # noqa: E402
 
 v1 = tf.compat.v1
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("model", "lstm", ["rnn", "gru", "lstm"], "Cell type.")
-flags.DEFINE_integer("rnn_size", 128, "Units per layer.")
-flags.DEFINE_integer("num_layers", 2, "Layers.")
-flags.DEFINE_integer("vocab", 3000, "Vocabulary size (poems: ~3,500).")
-flags.DEFINE_integer("length", 400, "Characters to generate (the CLI default).")
-flags.DEFINE_integer("batch_size", 64, "Training batch.")
-flags.DEFINE_integer("seq_length", 50, "Training window.")
-flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
-flags.DEFINE_integer("repeats", 5, "Timings per measurement; the best counts.")
-flags.DEFINE_list("backends", None, "Keras backends to time (default: every "
-                  "installed one; 'none': skip).")
-flags.DEFINE_integer("backend_repeats", 2, "Timings per measurement on each "
-                     "Keras backend (PyTorch's generic path is slow).")
-flags.DEFINE_integer("backend_length", 100, "Characters generated per timing "
-                     "on each Keras backend.")
 
 
 def time_generation(model, vocab, rnn_size, num_layers, length, repeats):
@@ -120,14 +105,6 @@ def time_training(model, vocab, rnn_size, num_layers, batch, seq, steps,
 # cfg (peers.py): {vocab, batch, seq_length, rnn_size, num_layers, lr,
 # sample_chars}. ``vocab`` counts every class, so the char_rnn graphs (which
 # add the seed's "unknown" class) are built with ``vocab - 1``.
-
-flags.DEFINE_bool("profile", False, "Only print a FULL_TRACE profile of one "
-                  "training step (each lstm_impl, H=128 and 512).")
-flags.DEFINE_list("profile_impls", ["cell", "hoisted", "hoisted_grad", "block"],
-                  "lstm_impl values --profile traces.")
-flags.DEFINE_bool("variants", True, "Also time the TF1 graph variants (seed "
-                  "vs hoisted projection vs BlockLSTM, loss, session threads) against a "
-                  "numpy matmul ceiling measured in the same run.")
 
 DEFAULT_LSTM_IMPL = "cell"  # see README "Performance": which graph runs by default
 
@@ -220,14 +197,14 @@ def make_keras_train_step(cfg):
   return step
 
 
-def make_sampler(cfg, fold_embedding=False):
+def make_sampler(cfg, fold_embedding=False, jit=False):
   """peers.py sample callable: the in-graph ``tf.while_loop`` sampler, one
   ``session.run`` for ``n`` characters (batch 1, temperature 1)."""
   g = tf.Graph()
   with g.as_default():
     gen = model_lib.build_generator("lstm", cfg["vocab"] - 1,
                                     cfg["rnn_size"], cfg["num_layers"],
-                                    fold_embedding=fold_embedding)
+                                    fold_embedding=fold_embedding, jit=jit)
     sess = v1.Session(graph=g)
     sess.run(v1.global_variables_initializer())
 
@@ -240,6 +217,11 @@ def make_sampler(cfg, fold_embedding=False):
 def make_folded_sampler(cfg):
   """The sampler with the embedding folded into layer 0's projection."""
   return make_sampler(cfg, fold_embedding=True)
+
+
+def make_xla_sampler(cfg):
+  """``--sampler=xla``: the folded sampler's loop compiled by XLA."""
+  return make_sampler(cfg, fold_embedding=True, jit=True)
 
 
 def _median_time(fn, seconds, minimum=3):
@@ -298,6 +280,43 @@ def numpy_train_ceiling(cfg, seconds=1.0):
   return best
 
 
+_GEMV_SCRIPT = """
+import sys, time
+import numpy as np
+h, v, layers, seconds = map(float, sys.argv[1:])
+h, v, layers = int(h), int(v), int(layers)
+rng = np.random.RandomState(0)
+x, w = rng.rand(1, 2 * h).astype(np.float32), rng.rand(2 * h, 4 * h).astype(
+    np.float32)
+xs, ws = rng.rand(1, h).astype(np.float32), rng.rand(h, v).astype(np.float32)
+
+def step():
+  for _ in range(layers):
+    np.dot(x, w)
+  np.dot(xs, ws)
+
+step()
+times, end = [], time.perf_counter() + seconds
+while len(times) < 20 or time.perf_counter() < end:
+  start = time.perf_counter()
+  step()
+  times.append(time.perf_counter() - start)
+print(1.0 / float(np.min(times)))
+"""
+
+
+def numpy_sample_ceiling(cfg, seconds=1.0):
+  """Characters/second if sampling cost only its batch-1 forward matmuls
+  (one ``[1, 2H] x [2H, 4H]`` gemv per layer and the softmax's) at numpy's
+  best gemv time: peers.py's ``sample_numpy_limit``, measured in a fresh
+  process."""
+  out = subprocess.run(
+      [sys.executable, "-c", _GEMV_SCRIPT, str(cfg["rnn_size"]),
+       str(cfg["vocab"]), str(cfg["num_layers"]), str(seconds)],
+      check=True, capture_output=True, text=True).stdout
+  return float(out.split()[-1])
+
+
 def report_variants(sizes=(128, 512), seconds=3.0):
   """Prints chars/s of the TF1 graph variants, Keras, and the ceiling, all
   timed in this one run (medians of steps after a warm-up)."""
@@ -333,14 +352,20 @@ def report_variants(sizes=(128, 512), seconds=3.0):
     rate = chars / _median_time(make_keras_train_step(cfg), seconds)
     print("  %-40s %8.0f chars/s  %.2fx seed  %.2f of ceiling" %
           ("Keras train_on_batch", rate, rate / base, rate / ceiling))
+    ceiling = numpy_sample_ceiling(cfg)
+    print("H=%d sampling 1000 chars, batch 1: numpy gemv ceiling %.0f chars/s"
+          % (size, ceiling))
     base = None
-    for name, fold in (("in-graph sampler (1000 chars)", False),
-                       ("  with the embedding folded in", True)):
-      sample = make_sampler(cfg, fold_embedding=fold)
+    for name, fold, jit in (("seed sampler (--sampler=graph)", False, False),
+                            ("  embedding folded in", True, False),
+                            ("  folded + XLA loop (--sampler=xla)", True,
+                             True)):
+      sample = make_sampler(cfg, fold_embedding=fold, jit=jit)
       rate = cfg["sample_chars"] / _median_time(
           lambda: sample(cfg["sample_chars"]), seconds)  # pylint: disable=cell-var-from-loop
       base = base or rate
-      print("  %-40s %8.0f chars/s  %.2fx" % (name, rate, rate / base))
+      print("  %-40s %8.0f chars/s  %.2fx seed  %.2f of ceiling" %
+            (name, rate, rate / base, rate / ceiling))
 
 
 # Op type -> profile category (any *MatMul*: "matmul"; (anything else: "elementwise & other").
@@ -429,6 +454,33 @@ def report_profile(impls, sizes=(128, 512)):
 # --- end of issue 14 block ---------------------------------------------------
 
 
+def define_flags():
+  """The command line's flags (defined only when run as a program, so that
+  importing the peers.py callables defines none)."""
+  flags.DEFINE_enum("model", "lstm", ["rnn", "gru", "lstm"], "Cell type.")
+  flags.DEFINE_integer("rnn_size", 128, "Units per layer.")
+  flags.DEFINE_integer("num_layers", 2, "Layers.")
+  flags.DEFINE_integer("vocab", 3000, "Vocabulary size (poems: ~3,500).")
+  flags.DEFINE_integer("length", 400, "Characters to generate (the CLI default).")
+  flags.DEFINE_integer("batch_size", 64, "Training batch.")
+  flags.DEFINE_integer("seq_length", 50, "Training window.")
+  flags.DEFINE_integer("train_steps", 30, "Timed training steps per side.")
+  flags.DEFINE_integer("repeats", 5, "Timings per measurement; the best counts.")
+  flags.DEFINE_list("backends", None, "Keras backends to time (default: every "
+                    "installed one; 'none': skip).")
+  flags.DEFINE_integer("backend_repeats", 2, "Timings per measurement on each "
+                       "Keras backend (PyTorch's generic path is slow).")
+  flags.DEFINE_integer("backend_length", 100, "Characters generated per timing "
+                       "on each Keras backend.")
+  flags.DEFINE_bool("profile", False, "Only print a FULL_TRACE profile of one "
+                    "training step (each lstm_impl, H=128 and 512).")
+  flags.DEFINE_list("profile_impls", ["cell", "hoisted", "hoisted_grad", "block"],
+                    "lstm_impl values --profile traces.")
+  flags.DEFINE_bool("variants", True, "Also time the TF1 graph variants (seed "
+                    "vs hoisted projection vs BlockLSTM, loss, session threads) against a "
+                    "numpy matmul ceiling measured in the same run.")
+
+
 def main(argv):
   del argv
   cli.quiet_tensorflow()
@@ -482,4 +534,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  define_flags()
   app.run(main)

@@ -29,6 +29,9 @@ from tf1_models import configs
 
 MODELS = ("rnn", "gru", "lstm")
 FORMATS = ("auto", "poems", "text")
+# model.char_rnn's lstm_impl values (all read and write the same variables)
+LSTM_IMPLS = ("cell", "hoisted", "hoisted_grad", "block")
+SAMPLERS = ("graph", "xla")
 
 # Config keys that define the graph or the data encoding: a checkpoint can
 # only be resumed or sampled with the same values (checked via run.json).
@@ -55,7 +58,13 @@ class Config:
   checkpoint_every: int = 200
   log_every: int = 20
   seed: int = 0
-  # sampling
+  # the training graph's LSTM layers: "cell" (the seed's dynamic_rnn over
+  # the MultiRNNCell) or a faster graph over the same variables; see
+  # model.char_rnn and README "Performance"
+  lstm_impl: str = "cell"
+  # sampling: "graph" (the seed's tf.while_loop) or "xla" (the loop compiled
+  # by XLA, embedding folded for LSTM: ~0.7 s to compile, then 2-4x faster)
+  sampler: str = "graph"
   prime: str = ""
   length: int = 400
   temperature: float = 1.0

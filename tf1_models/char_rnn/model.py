@@ -293,7 +293,7 @@ def char_rnn(model, input_data, output_data, vocab_size, rnn_size=128,
 
 def build_generator(model, vocab_size, rnn_size, num_layers,
                     tie_layers=False, end_id=-1, line_end_ids=(),
-                    inputs=None, fold_embedding=False):
+                    inputs=None, fold_embedding=False, jit=False):
   """The in-graph sampler over the same variables as ``char_rnn``.
 
   Variables are created in the order and under the names the training graph
@@ -301,7 +301,8 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
   seed's id for unknown characters, never a target) is left out of the
   choice, so every generated id decodes. ``inputs``: see
   ``sampling.build_generator``. ``fold_embedding=True`` (LSTM only): see
-  ``_folded_lstm_step``. Returns a ``sampling.Generator``.
+  ``_folded_lstm_step``. ``jit``: see ``sampling.build_generator``.
+  Returns a ``sampling.Generator``.
   """
   cell = make_cell(model, rnn_size, num_layers, tie_layers)
   embedding = _embedding(vocab_size, rnn_size)
@@ -314,7 +315,7 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
                              weights, bias, vocab_size)
     return sampling.build_generator(
         step, cell.zero_state(1, tf.float32), end_id=end_id,
-        line_end_ids=line_end_ids, inputs=inputs)
+        line_end_ids=line_end_ids, inputs=inputs, jit=jit)
 
   def step(ids, state):
     with tf.device("/cpu:0"):
@@ -326,7 +327,7 @@ def build_generator(model, vocab_size, rnn_size, num_layers,
 
   return sampling.build_generator(step, cell.zero_state(1, tf.float32),
                                   end_id=end_id, line_end_ids=line_end_ids,
-                                  inputs=inputs)
+                                  inputs=inputs, jit=jit)
 
 
 def _folded_lstm_step(embedding, rnn_size, num_layers, tie_layers, weights,

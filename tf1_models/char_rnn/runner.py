@@ -20,7 +20,8 @@ from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn.data import format_poem  # noqa: F401 (re-export)
 from tf1_models.char_rnn import keras_model, keras_sample
 from tf1_models.char_rnn import model as model_lib
-from tf1_models.char_rnn.config import MODELS, FORMATS
+from tf1_models.char_rnn.config import (FORMATS, LSTM_IMPLS, MODELS,
+                                         SAMPLERS)
 from tf1_models.errors import UserError
 
 v1 = tf.compat.v1
@@ -35,6 +36,12 @@ def checkpoint_dir(config):
 def validate(config):
   configs.require_choice("model", config.model, MODELS)
   configs.require_choice("format", config.format, FORMATS)
+  configs.require_choice("lstm_impl", config.lstm_impl, LSTM_IMPLS)
+  configs.require_choice("sampler", config.sampler, SAMPLERS)
+  if config.model != "lstm" and config.lstm_impl != "cell":
+    raise UserError("--lstm_impl=%s is for --model=lstm; the %s model has "
+                    "only the seed's graph (--lstm_impl=cell)"
+                    % (config.lstm_impl, config.model))
   configs.require_positive(config, ("rnn_size", "num_layers", "batch_size",
                                     "seq_length"))
   configs.require_positive_float(config, "learning_rate")
@@ -77,7 +84,8 @@ def build_train_task(config, fmt, data, replication=None):
         batch_size=config.batch_size, learning_rate=config.learning_rate,
         tie_layers=config.tie_layers,
         wrap_optimizer=functools.partial(distributed.wrap_optimizer,
-                                         replication))
+                                         replication),
+        lstm_impl=config.lstm_impl)
   steps = data.steps_per_epoch
 
   def feed(step):
@@ -138,7 +146,7 @@ def train(config, log=print, cluster=None):
   return training.train(task, run_dir, meta, loop)
 
 
-def _generator_graph(cfg, vocab, seed, acrostic):
+def _generator_graph(cfg, vocab, seed, acrostic, sampler="graph"):
   graph = tf.Graph()
   with graph.as_default():
     v1.set_random_seed(seed)
@@ -146,9 +154,11 @@ def _generator_graph(cfg, vocab, seed, acrostic):
     end_id = vocab.id(data_lib.END_TOKEN) if poems else -1
     line_ends = [vocab.id(c) for c in data_lib.LINE_ENDS
                  if c in vocab] if acrostic else []
+    xla = sampler == "xla"
     gen = model_lib.build_generator(
         cfg["model"], len(vocab), cfg["rnn_size"], cfg["num_layers"],
-        cfg["tie_layers"], end_id=end_id, line_end_ids=line_ends)
+        cfg["tie_layers"], end_id=end_id, line_end_ids=line_ends, jit=xla,
+        fold_embedding=xla and cfg["model"] == "lstm")
   return graph, gen
 
 
@@ -171,7 +181,8 @@ def sample(config, log=print):
   if heads and not poems:
     raise UserError("--acrostic needs a model trained on poems; %s was "
                     "trained on plain text" % run_dir.path)
-  graph, gen = _generator_graph(cfg, vocab, config.seed, bool(heads))
+  graph, gen = _generator_graph(cfg, vocab, config.seed, bool(heads),
+                                config.sampler)
   with v1.Session(graph=graph) as sess:
     tf1_weights.restore_tf1(sess, ckpt)
     ids = sess.run(gen.ids, gen.feed(prime_ids, config.length,

@@ -134,7 +134,7 @@ def model_variables(graph):
 
 
 def build_generator(vocab_size, cell, bidirectional, embedding_dim, rnn_size,
-                    seq_length, inputs=None):
+                    seq_length, inputs=None, jit=False):
   """The seed's generation loop in one ``tf.while_loop``.
 
   The seed re-read the last ``seq_length`` characters of the text for every
@@ -143,7 +143,7 @@ def build_generator(vocab_size, cell, bidirectional, embedding_dim, rnn_size,
   to ``seq_length`` with its length: each step appends the chosen id (once
   full, the oldest drops out) and runs the network over the window.
   Variables are named as in ``build_graph``, so its checkpoints restore.
-  ``inputs``: see ``sampling.build_generator``. Returns
+  ``inputs``, ``jit``: see ``sampling.build_generator``. Returns
   ``(sampling.Generator, net)``.
   """
   net = NextCharNet(vocab_size, cell, bidirectional, embedding_dim, rnn_size)
@@ -160,5 +160,5 @@ def build_generator(vocab_size, cell, bidirectional, embedding_dim, rnn_size,
     return net(window, tf.reshape(n, [1]))["logits"], (window, n)
 
   generator = sampling.build_generator(step, (warm, tf.constant(0)),
-                                       inputs=inputs)
+                                       inputs=inputs, jit=jit)
   return generator, net

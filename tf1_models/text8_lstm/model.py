@@ -260,11 +260,13 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
       model_variables=list(variables))
 
 
-def build_generator(cell, classifier, embeddings, num_nodes, inputs=None):
+def build_generator(cell, classifier, embeddings, num_nodes, inputs=None,
+                    jit=False):
   """The notebook's sampling with feedback, as one in-graph loop.
 
   Each generated character is fed back as the next input (for ``bigram``
   the state also carries the previous character, starting from a space).
+  ``jit``: compile the loop with XLA (``sampling.build_generator``).
   """
   w, b = classifier
   zeros = tf.zeros([1, num_nodes])
@@ -280,4 +282,4 @@ def build_generator(cell, classifier, embeddings, num_nodes, inputs=None):
   initial = (zeros, zeros)
   if embeddings is not None:
     initial += (tf.zeros([1], tf.int32),)
-  return sampling.build_generator(step, initial, inputs=inputs)
+  return sampling.build_generator(step, initial, inputs=inputs, jit=jit)
