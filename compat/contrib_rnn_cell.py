@@ -17,8 +17,9 @@ import tensorflow as tf
 from compat import steps
 from compat.base import get_activation, logger
 from compat.rnn_cell import (RNNCell, _check_state, _LSTMBookkeeping,
-                             _state_is_tuple_warning)
-from compat.wrappers import Linear, _assert_like_rnncell, _dropout
+                             _state_is_tuple_warning, _UnitsSizes)
+from compat.wrappers import (Linear, _assert_like_rnncell, _dropout,
+                             _ScopedWrapper)
 
 v1 = tf.compat.v1
 
@@ -353,7 +354,7 @@ class _InitializerScopeCell(RNNCell):
     return lin
 
 
-class UGRNNCell(_InitializerScopeCell):
+class UGRNNCell(_UnitsSizes, _InitializerScopeCell):
   """Update-gate RNN (Collins et al. 2017): ``g = sigmoid(g_act +
   forget_bias)``, ``h' = g h + (1 - g) act(c_act)``. Variables ``kernel
   [in+units, 2*units]`` (blocks ``g, c``), ``bias`` (zeros)."""
@@ -368,14 +369,6 @@ class UGRNNCell(_InitializerScopeCell):
     self._forget_bias = forget_bias
     self._activation = get_activation(activation)
 
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
-
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
     self._lin = self._linear(_spec(depth + self._num_units, self.dtype),
@@ -389,7 +382,7 @@ class UGRNNCell(_InitializerScopeCell):
     return new_h, new_h
 
 
-class IntersectionRNNCell(_InitializerScopeCell):
+class IntersectionRNNCell(_UnitsSizes, _InitializerScopeCell):
   """Intersection RNN (+RNN, Collins et al. 2017): a recurrent gate ``gh``
   and a depth gate ``gy``; inputs must have ``num_units`` columns unless
   ``num_in_proj`` projects them (``in_projection/kernel|bias``). Variables
@@ -405,14 +398,6 @@ class IntersectionRNNCell(_InitializerScopeCell):
     self._forget_bias = forget_bias
     self._num_input_proj = num_in_proj
     self._y_activation = get_activation(y_activation)
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -440,7 +425,7 @@ class IntersectionRNNCell(_InitializerScopeCell):
     return new_y, new_state
 
 
-class IndRNNCell(RNNCell):
+class IndRNNCell(_UnitsSizes, RNNCell):
   """Independently recurrent cell (Li et al. 2018): ``h' = act(x W + u * h
   + b)``. Variables ``kernel_w [in, units]``, ``kernel_u [1, units]``
   (uniform in [-1, 1] by its own initializer, ignoring the scope's, as in
@@ -453,14 +438,6 @@ class IndRNNCell(RNNCell):
     super(IndRNNCell, self).__init__(reuse=reuse, name=name, dtype=dtype)
     self._num_units = num_units
     self._activation = get_activation(activation) or tf.tanh
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def _build_ind(self, inputs_shape, blocks, kernel_initializer=None,
                  bias_initializer=None):
@@ -561,7 +538,7 @@ class IndyGRUCell(IndRNNCell):
     return new_h, new_h
 
 
-class SRUCell(RNNCell):
+class SRUCell(_UnitsSizes, RNNCell):
   """Simple recurrent unit (Lei et al. 2017): ``x W`` gives blocks ``x_bar,
   f, r, x_tx``; ``f, r = sigmoid([f, r] + bias)``; ``c' = f c + (1 - f)
   x_bar``; output ``r act(c') + (1 - r) x_tx``, state ``c'``. Variables
@@ -574,14 +551,6 @@ class SRUCell(RNNCell):
     super(SRUCell, self).__init__(reuse=reuse, name=name, **kwargs)
     self._num_units = num_units
     self._activation = get_activation(activation) or tf.tanh
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -598,38 +567,18 @@ class SRUCell(RNNCell):
     return r * self._activation(c) + (1.0 - r) * x_tx, c
 
 
-class HighwayWrapper(RNNCell):
+class HighwayWrapper(_ScopedWrapper):
   """``out = x * carry + cell_out * transform`` (Srivastava et al. 2015),
   with ``carry = sigmoid(x carry_w + carry_b)`` and, coupled,
   ``transform = 1 - carry`` (else its own ``transform_w|b``). Like TF1 it
-  has no scope of its own: ``carry_w`` sits beside the wrapped cell's
-  scope (``rnn/carry_w``)."""
-
-  _input_ndim = None
+  has no scope of its own (its ``__call__`` opens none): ``carry_w`` sits
+  beside the wrapped cell's scope (``rnn/carry_w``)."""
 
   def __init__(self, cell, couple_carry_transform_gates=True,
                carry_bias_init=1.0):
-    super(HighwayWrapper, self).__init__()
-    _assert_like_rnncell(cell)
-    self._cell = cell
+    super(HighwayWrapper, self).__init__(cell)
     self._couple_carry_transform_gates = couple_carry_transform_gates
     self._carry_bias_init = carry_bias_init
-
-  @property
-  def state_size(self):
-    return self._cell.state_size
-
-  @property
-  def output_size(self):
-    return self._cell.output_size
-
-  @property
-  def variables(self):
-    return self._variables + list(getattr(self._cell, "variables", []))
-
-  def zero_state(self, batch_size, dtype):
-    with tf.name_scope(type(self).__name__ + "ZeroState"):
-      return self._cell.zero_state(batch_size, dtype)
 
   def _get(self, name, shape, dtype, initializer=None):
     # TF1 created these in float32 whatever the inputs' dtype (so float64

@@ -147,7 +147,20 @@ def _check_input_dtypes(inputs, state):
                        "dtype: %s" % dtype)
 
 
-class BasicRNNCell(LayerRNNCell):
+class _UnitsSizes(object):
+  """``state_size`` and ``output_size`` both ``num_units``: the cells whose
+  state is one ``[batch, num_units]`` tensor."""
+
+  @property
+  def state_size(self):
+    return self._num_units
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+
+class BasicRNNCell(_UnitsSizes, LayerRNNCell):
   """The most basic RNN cell: ``output = new_state = act(W [x, h] + b)``."""
 
   _default_name = "basic_rnn_cell"
@@ -158,14 +171,6 @@ class BasicRNNCell(LayerRNNCell):
                                        **kwargs)
     self._num_units = num_units
     self._activation = get_activation(activation) or tf.tanh
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = inputs_shape[-1]
@@ -183,7 +188,7 @@ class BasicRNNCell(LayerRNNCell):
     return output, output
 
 
-class GRUCell(LayerRNNCell):
+class GRUCell(_UnitsSizes, LayerRNNCell):
   """Gated Recurrent Unit cell (Cho et al. 2014), TF1 layout.
 
   Variables: ``gates/kernel [in+units, 2*units]``, ``gates/bias`` (initialised
@@ -202,14 +207,6 @@ class GRUCell(LayerRNNCell):
     self._activation = get_activation(activation) or tf.tanh
     self._kernel_initializer = kernel_initializer
     self._bias_initializer = bias_initializer
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = inputs_shape[-1]
