@@ -1,8 +1,9 @@
 """Pure step functions of the TF1 recurrent cells.
 
 Each function computes one time step from tensors alone: no variables, no
-scopes. The cell classes in ``rnn_cell`` own the variables (under TF1's names)
-and call these. The op sequence (concat, matmul, bias_add, split, the order of
+scopes. The cell classes in ``rnn_cell`` and ``contrib_rnn_cell`` own the
+variables (under TF1's names) and call these; ``lstm_update``'s ``norm`` and
+``dropout`` hooks serve the layer-normalised LSTMs. The op sequence (concat, matmul, bias_add, split, the order of
 additions) is the one TF 1.x used, so gradients follow the same path and
 results agree with TF 1.15 to float rounding: TF 2.x's tanh and sigmoid
 kernels differ from 1.15's in the last bit (cells with ReLU, and dense
