@@ -16,8 +16,10 @@ import tensorflow as tf
 
 from compat import steps
 from compat.base import get_activation, logger
-from compat.rnn_cell import LSTMStateTuple, RNNCell, _check_state
-from compat.wrappers import Linear, _assert_like_rnncell, _dropout
+from compat.rnn_cell import (RNNCell, _check_state, _LSTMBookkeeping,
+                             _state_is_tuple_warning, _UnitsSizes)
+from compat.wrappers import (Linear, _assert_like_rnncell, _dropout,
+                             _ScopedWrapper)
 
 v1 = tf.compat.v1
 
@@ -49,15 +51,33 @@ def _input_depth(cell, inputs_shape):
   return int(depth)
 
 
-class _LSTMTupleState(object):
-  """``LSTMStateTuple(num_units, out)`` state of the LSTM-like cells."""
+class _LayerNormOption(object):
+  """The ``layer_norm, norm_gain, norm_shift`` options: ``part/gamma`` and
+  ``part/beta`` per normalised part, and ``self._norm``, the ``norm(x,
+  part)`` the step functions take (``None`` without ``layer_norm``)."""
 
-  def _check_tuple_state(self, state):
-    _check_state(self, state, LSTMStateTuple(0, 0))
-    return state
+  def _set_layer_norm(self, layer_norm, norm_gain, norm_shift):
+    self._layer_norm = layer_norm
+    self._norm_gain = norm_gain
+    self._norm_shift = norm_shift
+    self._norms = {}
+
+  def _add_norms(self, *parts):
+    for part in parts:
+      self._norms[part] = _norm_variables(part, self._num_units,
+                                          self._norm_gain, self._norm_shift,
+                                          self.dtype)
+      self._variables.extend(self._norms[part])
+
+  def _normed(self, x, part):
+    return layer_norm(x, *self._norms[part])
+
+  @property
+  def _norm(self):
+    return self._normed if self._layer_norm else None
 
 
-class LayerNormBasicLSTMCell(_LSTMTupleState, RNNCell):
+class LayerNormBasicLSTMCell(_LayerNormOption, _LSTMBookkeeping, RNNCell):
   """LSTM with layer normalisation and recurrent dropout (Ba et al. 2016;
   Semeniuta et al. 2016).
 
@@ -83,55 +103,34 @@ class LayerNormBasicLSTMCell(_LSTMTupleState, RNNCell):
     self._forget_bias = forget_bias
     self._keep_prob = dropout_keep_prob
     self._seed = dropout_prob_seed
-    self._layer_norm = layer_norm
-    self._norm_gain = norm_gain
-    self._norm_shift = norm_shift
-
-  @property
-  def state_size(self):
-    return LSTMStateTuple(self._num_units, self._num_units)
-
-  @property
-  def output_size(self):
-    return self._num_units
+    self._set_layer_norm(layer_norm, norm_gain, norm_shift)
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
     units = self._num_units
     self._kernel = self.add_variable("kernel", [depth + units, 4 * units])
     self._bias = None
-    self._norms = {}
-    if not self._layer_norm:
+    if self._layer_norm:
+      self._add_norms("input", "transform", "forget", "output", "state")
+    else:
       self._bias = self.add_variable("bias", [4 * units])
-      return
-    for part in ("input", "transform", "forget", "output", "state"):
-      self._norms[part] = _norm_variables(part, units, self._norm_gain,
-                                          self._norm_shift, self.dtype)
-      self._variables.extend(self._norms[part])
 
-  def _normed(self, x, part):
-    if not self._layer_norm:
-      return x
-    return layer_norm(x, *self._norms[part])
+  def _dropout(self, g):
+    return _dropout(g, self._keep_prob, self._seed)
 
   def call(self, inputs, state):
-    c, h = self._check_tuple_state(state)
-    gates = steps.linear([inputs, h], self._kernel, self._bias)
-    i, j, f, o = tf.split(gates, 4, axis=1)
-    i, j = self._normed(i, "input"), self._normed(j, "transform")
-    f, o = self._normed(f, "forget"), self._normed(o, "output")
-    g = self._activation(j)
+    c, h = self._split_state(state)
     # TF1's test: any non-float keep probability (a tensor, or the int 1)
     # builds the dropout op.
-    if not isinstance(self._keep_prob, float) or self._keep_prob < 1:
-      g = _dropout(g, self._keep_prob, self._seed)
-    new_c = c * tf.sigmoid(f + self._forget_bias) + tf.sigmoid(i) * g
-    new_c = self._normed(new_c, "state")
-    new_h = self._activation(new_c) * tf.sigmoid(o)
-    return new_h, LSTMStateTuple(new_c, new_h)
+    dropout = (self._dropout if not isinstance(self._keep_prob, float) or
+               self._keep_prob < 1 else None)
+    new_c, new_h = steps.lstm_step(inputs, c, h, self._kernel, self._bias,
+                                   self._forget_bias, self._activation,
+                                   norm=self._norm, dropout=dropout)
+    return new_h, self._join_state(new_c, new_h)
 
 
-class LayerNormLSTMCell(_LSTMTupleState, RNNCell):
+class LayerNormLSTMCell(_LayerNormOption, _LSTMBookkeeping, RNNCell):
   """``LSTMCell`` with optional layer normalisation (peepholes, cell clip,
   projection). Variables as ``LSTMCell``'s (``kernel``, ``bias``,
   ``w_f_diag``, ``w_i_diag``, ``w_o_diag``, ``projection/kernel``) plus
@@ -146,24 +145,11 @@ class LayerNormLSTMCell(_LSTMTupleState, RNNCell):
                norm_gain=1.0, norm_shift=0.0, reuse=None):
     super(LayerNormLSTMCell, self).__init__(reuse=reuse)
     self._num_units = num_units
-    self._use_peepholes = use_peepholes
-    self._cell_clip = cell_clip
-    self._initializer = initializer
-    self._num_proj = num_proj
-    self._proj_clip = proj_clip
     self._forget_bias = forget_bias
     self._activation = get_activation(activation) or tf.tanh
-    self._layer_norm = layer_norm
-    self._norm_gain = norm_gain
-    self._norm_shift = norm_shift
-
-  @property
-  def state_size(self):
-    return LSTMStateTuple(self._num_units, self._num_proj or self._num_units)
-
-  @property
-  def output_size(self):
-    return self._num_proj or self._num_units
+    self._set_lstm_options(use_peepholes, cell_clip, initializer, num_proj,
+                           proj_clip)
+    self._set_layer_norm(layer_norm, norm_gain, norm_shift)
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -173,56 +159,24 @@ class LayerNormLSTMCell(_LSTMTupleState, RNNCell):
         "kernel", [depth + self.output_size, 4 * units], initializer=init)
     self._bias = self.add_variable("bias", [4 * units],
                                    initializer=v1.constant_initializer(0.0))
-    self._norms = {}
     if self._layer_norm:
-      for part in ("input", "transform", "forget", "output"):
-        self._norms[part] = _norm_variables(part, units, self._norm_gain,
-                                            self._norm_shift, self.dtype)
-        self._variables.extend(self._norms[part])
-    self._peepholes = None
-    if self._use_peepholes:
-      self._peepholes = tuple(
-          self.add_variable(n, [units], initializer=init)
-          for n in ("w_f_diag", "w_i_diag", "w_o_diag"))
+      self._add_norms("input", "transform", "forget", "output")
+    self._peepholes = (self._add_peepholes(init) if self._use_peepholes
+                       else None)
     if self._layer_norm:  # TF1 created "state" after the peepholes
-      self._norms["state"] = _norm_variables("state", units, self._norm_gain,
-                                             self._norm_shift, self.dtype)
-      self._variables.extend(self._norms["state"])
-    self._proj_kernel = None
-    if self._num_proj is not None:
-      with v1.variable_scope("projection"):
-        self._proj_kernel = self.add_variable(
-            "kernel", [units, self._num_proj], initializer=init)
-
-  def _normed(self, x, part):
-    return layer_norm(x, *self._norms[part]) if self._layer_norm else x
+      self._add_norms("state")
+    self._proj_kernel = (self._add_projection(init)
+                         if self._num_proj is not None else None)
 
   def call(self, inputs, state):
-    c_prev, m_prev = self._check_tuple_state(state)
+    c, m = self._split_state(state)
     bias = None if self._layer_norm else self._bias
-    gates = steps.linear([inputs, m_prev], self._kernel, bias)
-    i, j, f, o = [self._normed(g, part) for g, part in zip(
-        tf.split(gates, 4, axis=1), ("input", "transform", "forget",
-                                     "output"))]
-    if self._use_peepholes:
-      w_f, w_i, w_o = self._peepholes
-      c = (tf.sigmoid(f + self._forget_bias + w_f * c_prev) * c_prev +
-           tf.sigmoid(i + w_i * c_prev) * self._activation(j))
-    else:
-      c = (tf.sigmoid(f + self._forget_bias) * c_prev +
-           tf.sigmoid(i) * self._activation(j))
-    c = self._normed(c, "state")
-    if self._cell_clip is not None:
-      c = tf.clip_by_value(c, -self._cell_clip, self._cell_clip)
-    if self._use_peepholes:
-      m = tf.sigmoid(o + w_o * c) * self._activation(c)
-    else:
-      m = tf.sigmoid(o) * self._activation(c)
-    if self._proj_kernel is not None:
-      m = tf.matmul(m, self._proj_kernel)
-      if self._proj_clip is not None:
-        m = tf.clip_by_value(m, -self._proj_clip, self._proj_clip)
-    return m, LSTMStateTuple(c, m)
+    new_c, new_m = steps.lstm_step(
+        inputs, c, m, self._kernel, bias, self._forget_bias,
+        self._activation, peepholes=self._peepholes,
+        cell_clip=self._cell_clip, projection=self._proj_kernel,
+        proj_clip=self._proj_clip, norm=self._norm)
+    return new_m, self._join_state(new_c, new_m)
 
 
 def _sharded(cell, name, shape, num_shards):
@@ -238,7 +192,30 @@ def _sharded(cell, name, shape, num_shards):
   return parts[0] if len(parts) == 1 else tf.concat(parts, 0)
 
 
-class CoupledInputForgetGateLSTMCell(RNNCell):
+def coupled_input_forget_gate_lstm_step(x, c, m, kernel, bias, forget_bias,
+                                        activation, w_f_diag=None,
+                                        w_o_diag=None, projection=None,
+                                        proj_clip=None, norm=None):
+  """One CIFG-LSTM step: gate blocks ``j, f, o`` of ``[x, m] @ W + b``;
+  ``f' = sigmoid(f + forget_bias [+ w_f_diag * c])``; ``c' = f' c + (1 - f')
+  act(j)``; output as ``steps.lstm_output``. ``norm(x, part)`` normalises
+  ``transform, forget, output`` and ``state``. Returns ``(new_c, new_m)``."""
+  j, f, o = tf.split(steps.linear([x, m], kernel, bias), 3, axis=1)
+  if norm is not None:
+    j, f, o = norm(j, "transform"), norm(f, "forget"), norm(o, "output")
+  if w_f_diag is not None:
+    f_act = tf.sigmoid(f + forget_bias + w_f_diag * c)
+  else:
+    f_act = tf.sigmoid(f + forget_bias)
+  new_c = f_act * c + (1 - f_act) * activation(j)
+  if norm is not None:
+    new_c = norm(new_c, "state")
+  return new_c, steps.lstm_output(o, new_c, activation, w_o_diag, projection,
+                                  proj_clip)
+
+
+class CoupledInputForgetGateLSTMCell(_LayerNormOption, _LSTMBookkeeping,
+                                     RNNCell):
   """LSTM whose input gate is ``1 - forget gate`` (Greff et al. 2015).
 
   Variables (TF1's old-style names): ``W_0 [in+out, 3*units]`` (blocks
@@ -257,32 +234,16 @@ class CoupledInputForgetGateLSTMCell(RNNCell):
                norm_gain=1.0, norm_shift=0.0):
     super(CoupledInputForgetGateLSTMCell, self).__init__(reuse=reuse)
     if not state_is_tuple:
-      logger.warning("%s: Using a concatenated state is slower and will soon "
-                     "be deprecated.  Use state_is_tuple=True.", self)
+      _state_is_tuple_warning(self)
     self._num_units = num_units
-    self._use_peepholes = use_peepholes
-    self._initializer = initializer
-    self._num_proj = num_proj
-    self._proj_clip = proj_clip
-    self._num_unit_shards = num_unit_shards
-    self._num_proj_shards = num_proj_shards
     self._forget_bias = forget_bias
     self._state_is_tuple = state_is_tuple
     self._activation = get_activation(activation)
-    self._layer_norm = layer_norm
-    self._norm_gain = norm_gain
-    self._norm_shift = norm_shift
-
-  @property
-  def state_size(self):
-    out = self._num_proj or self._num_units
-    if self._state_is_tuple:
-      return LSTMStateTuple(self._num_units, out)
-    return self._num_units + out
-
-  @property
-  def output_size(self):
-    return self._num_proj or self._num_units
+    self._set_lstm_options(use_peepholes, None, initializer, num_proj,
+                           proj_clip)
+    self._num_unit_shards = num_unit_shards
+    self._num_proj_shards = num_proj_shards
+    self._set_layer_norm(layer_norm, norm_gain, norm_shift)
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -291,56 +252,27 @@ class CoupledInputForgetGateLSTMCell(RNNCell):
                             self._num_unit_shards)
     self._bias = self.add_variable("B", [3 * units],
                                    initializer=v1.zeros_initializer())
-    self._norms = {}
     if self._layer_norm:
-      for part in ("transform", "forget", "output"):
-        self._norms[part] = _norm_variables(part, units, self._norm_gain,
-                                            self._norm_shift, self.dtype)
-        self._variables.extend(self._norms[part])
+      self._add_norms("transform", "forget", "output")
+    self._w_f_diag = self._w_o_diag = None
     if self._use_peepholes:
       self._w_f_diag = self.add_variable("W_F_diag", [units])
       self._w_o_diag = self.add_variable("W_O_diag", [units])
     if self._layer_norm:
-      self._norms["state"] = _norm_variables("state", units, self._norm_gain,
-                                             self._norm_shift, self.dtype)
-      self._variables.extend(self._norms["state"])
+      self._add_norms("state")
     self._proj = None
     if self._num_proj is not None:
       self._proj = _sharded(self, "W_P", [units, self._num_proj],
                             self._num_proj_shards)
 
-  def _normed(self, x, part):
-    return layer_norm(x, *self._norms[part]) if self._layer_norm else x
-
   def call(self, inputs, state):
-    if self._state_is_tuple:
-      _check_state(self, state, LSTMStateTuple(0, 0))
-      c_prev, m_prev = state
-    else:
-      _check_state(self, state, 0)
-      c_prev = state[:, :self._num_units]
-      m_prev = state[:, self._num_units:]
+    c, m = self._split_state(state)
     bias = None if self._layer_norm else self._bias
-    gates = steps.linear([inputs, m_prev], self._kernel, bias)
-    j, f, o = [self._normed(g, part) for g, part in zip(
-        tf.split(gates, 3, axis=1), ("transform", "forget", "output"))]
-    if self._use_peepholes:
-      f_act = tf.sigmoid(f + self._forget_bias + self._w_f_diag * c_prev)
-    else:
-      f_act = tf.sigmoid(f + self._forget_bias)
-    c = f_act * c_prev + (1 - f_act) * self._activation(j)
-    c = self._normed(c, "state")
-    if self._use_peepholes:
-      m = tf.sigmoid(o + self._w_o_diag * c) * self._activation(c)
-    else:
-      m = tf.sigmoid(o) * self._activation(c)
-    if self._proj is not None:
-      m = tf.matmul(m, self._proj)
-      if self._proj_clip is not None:
-        m = tf.clip_by_value(m, -self._proj_clip, self._proj_clip)
-    if self._state_is_tuple:
-      return m, LSTMStateTuple(c, m)
-    return m, tf.concat([c, m], 1)
+    new_c, new_m = coupled_input_forget_gate_lstm_step(
+        inputs, c, m, self._kernel, bias, self._forget_bias,
+        self._activation, self._w_f_diag, self._w_o_diag, self._proj,
+        self._proj_clip, norm=self._norm)
+    return new_m, self._join_state(new_c, new_m)
 
 
 def nas_step(x, c_prev, m_prev, kernel, recurrent_kernel, bias=None,
@@ -367,7 +299,7 @@ def nas_step(x, c_prev, m_prev, kernel, recurrent_kernel, bias=None,
   return new_c, new_m
 
 
-class NASCell(_LSTMTupleState, RNNCell):
+class NASCell(_LSTMBookkeeping, RNNCell):
   """Neural Architecture Search cell. Variables ``recurrent_kernel
   [out, 8*units]``, ``kernel [in, 8*units]``, ``bias [8*units]`` (zeros;
   only with ``use_bias``, added to the recurrent product) and
@@ -381,14 +313,6 @@ class NASCell(_LSTMTupleState, RNNCell):
     self._num_units = num_units
     self._num_proj = num_proj
     self._use_bias = use_bias
-
-  @property
-  def state_size(self):
-    return LSTMStateTuple(self._num_units, self._num_proj or self._num_units)
-
-  @property
-  def output_size(self):
-    return self._num_proj or self._num_units
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -406,11 +330,11 @@ class NASCell(_LSTMTupleState, RNNCell):
           "projection_weights", [self._num_units, self._num_proj])
 
   def call(self, inputs, state):
-    c_prev, m_prev = self._check_tuple_state(state)
+    c_prev, m_prev = self._split_state(state)
     new_c, new_m = nas_step(inputs, c_prev, m_prev, self._kernel,
                             self._recurrent_kernel, self._bias,
                             self._projection)
-    return new_m, LSTMStateTuple(new_c, new_m)
+    return new_m, self._join_state(new_c, new_m)
 
 
 def _spec(depth, dtype):
@@ -430,7 +354,7 @@ class _InitializerScopeCell(RNNCell):
     return lin
 
 
-class UGRNNCell(_InitializerScopeCell):
+class UGRNNCell(_UnitsSizes, _InitializerScopeCell):
   """Update-gate RNN (Collins et al. 2017): ``g = sigmoid(g_act +
   forget_bias)``, ``h' = g h + (1 - g) act(c_act)``. Variables ``kernel
   [in+units, 2*units]`` (blocks ``g, c``), ``bias`` (zeros)."""
@@ -445,14 +369,6 @@ class UGRNNCell(_InitializerScopeCell):
     self._forget_bias = forget_bias
     self._activation = get_activation(activation)
 
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
-
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
     self._lin = self._linear(_spec(depth + self._num_units, self.dtype),
@@ -466,7 +382,7 @@ class UGRNNCell(_InitializerScopeCell):
     return new_h, new_h
 
 
-class IntersectionRNNCell(_InitializerScopeCell):
+class IntersectionRNNCell(_UnitsSizes, _InitializerScopeCell):
   """Intersection RNN (+RNN, Collins et al. 2017): a recurrent gate ``gh``
   and a depth gate ``gy``; inputs must have ``num_units`` columns unless
   ``num_in_proj`` projects them (``in_projection/kernel|bias``). Variables
@@ -482,14 +398,6 @@ class IntersectionRNNCell(_InitializerScopeCell):
     self._forget_bias = forget_bias
     self._num_input_proj = num_in_proj
     self._y_activation = get_activation(y_activation)
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -517,7 +425,7 @@ class IntersectionRNNCell(_InitializerScopeCell):
     return new_y, new_state
 
 
-class IndRNNCell(RNNCell):
+class IndRNNCell(_UnitsSizes, RNNCell):
   """Independently recurrent cell (Li et al. 2018): ``h' = act(x W + u * h
   + b)``. Variables ``kernel_w [in, units]``, ``kernel_u [1, units]``
   (uniform in [-1, 1] by its own initializer, ignoring the scope's, as in
@@ -530,14 +438,6 @@ class IndRNNCell(RNNCell):
     super(IndRNNCell, self).__init__(reuse=reuse, name=name, dtype=dtype)
     self._num_units = num_units
     self._activation = get_activation(activation) or tf.tanh
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def _build_ind(self, inputs_shape, blocks, kernel_initializer=None,
                  bias_initializer=None):
@@ -562,7 +462,7 @@ class IndRNNCell(RNNCell):
     return output, output
 
 
-class IndyLSTMCell(_LSTMTupleState, IndRNNCell):
+class IndyLSTMCell(_LSTMBookkeeping, IndRNNCell):
   """LSTM with IndRNN's diagonal recurrence (Gonnet & Deselaers 2019).
   Variables ``kernel_w [in, 4*units]``, ``kernel_u [1, 4*units]`` (uniform
   [-1, 1]), ``bias [4*units]``; gate blocks ``i, j, f, o``."""
@@ -578,23 +478,18 @@ class IndyLSTMCell(_LSTMTupleState, IndRNNCell):
     self._kernel_initializer = kernel_initializer
     self._bias_initializer = bias_initializer
 
-  @property
-  def state_size(self):
-    return LSTMStateTuple(self._num_units, self._num_units)
-
   def build(self, inputs_shape):
     self._build_ind(inputs_shape, 4, self._kernel_initializer,
                     self._bias_initializer)
 
   def call(self, inputs, state):
-    c, h = self._check_tuple_state(state)
+    c, h = self._split_state(state)
     pre = (tf.matmul(inputs, self._kernel_w) +
            tf.tile(h, [1, 4]) * self._kernel_u)
     i, j, f, o = tf.split(tf.nn.bias_add(pre, self._bias), 4, axis=1)
-    new_c = (c * tf.sigmoid(f + self._forget_bias) +
-             tf.sigmoid(i) * self._activation(j))
-    new_h = self._activation(new_c) * tf.sigmoid(o)
-    return new_h, LSTMStateTuple(new_c, new_h)
+    new_c, new_h = steps.lstm_update(i, j, f, o, c, self._forget_bias,
+                                     self._activation)
+    return new_h, self._join_state(new_c, new_h)
 
 
 class IndyGRUCell(IndRNNCell):
@@ -643,7 +538,7 @@ class IndyGRUCell(IndRNNCell):
     return new_h, new_h
 
 
-class SRUCell(RNNCell):
+class SRUCell(_UnitsSizes, RNNCell):
   """Simple recurrent unit (Lei et al. 2017): ``x W`` gives blocks ``x_bar,
   f, r, x_tx``; ``f, r = sigmoid([f, r] + bias)``; ``c' = f c + (1 - f)
   x_bar``; output ``r act(c') + (1 - r) x_tx``, state ``c'``. Variables
@@ -656,14 +551,6 @@ class SRUCell(RNNCell):
     super(SRUCell, self).__init__(reuse=reuse, name=name, **kwargs)
     self._num_units = num_units
     self._activation = get_activation(activation) or tf.tanh
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = _input_depth(self, inputs_shape)
@@ -680,38 +567,18 @@ class SRUCell(RNNCell):
     return r * self._activation(c) + (1.0 - r) * x_tx, c
 
 
-class HighwayWrapper(RNNCell):
+class HighwayWrapper(_ScopedWrapper):
   """``out = x * carry + cell_out * transform`` (Srivastava et al. 2015),
   with ``carry = sigmoid(x carry_w + carry_b)`` and, coupled,
   ``transform = 1 - carry`` (else its own ``transform_w|b``). Like TF1 it
-  has no scope of its own: ``carry_w`` sits beside the wrapped cell's
-  scope (``rnn/carry_w``)."""
-
-  _input_ndim = None
+  has no scope of its own (its ``__call__`` opens none): ``carry_w`` sits
+  beside the wrapped cell's scope (``rnn/carry_w``)."""
 
   def __init__(self, cell, couple_carry_transform_gates=True,
                carry_bias_init=1.0):
-    super(HighwayWrapper, self).__init__()
-    _assert_like_rnncell(cell)
-    self._cell = cell
+    super(HighwayWrapper, self).__init__(cell)
     self._couple_carry_transform_gates = couple_carry_transform_gates
     self._carry_bias_init = carry_bias_init
-
-  @property
-  def state_size(self):
-    return self._cell.state_size
-
-  @property
-  def output_size(self):
-    return self._cell.output_size
-
-  @property
-  def variables(self):
-    return self._variables + list(getattr(self._cell, "variables", []))
-
-  def zero_state(self, batch_size, dtype):
-    with tf.name_scope(type(self).__name__ + "ZeroState"):
-      return self._cell.zero_state(batch_size, dtype)
 
   def _get(self, name, shape, dtype, initializer=None):
     # TF1 created these in float32 whatever the inputs' dtype (so float64
@@ -771,8 +638,7 @@ class AttentionCellWrapper(RNNCell):
       raise ValueError("attn_length should be greater than zero, got %s" %
                        str(attn_length))
     if not state_is_tuple:
-      logger.warning("%s: Using a concatenated state is slower and will soon "
-                     "be deprecated.  Use state_is_tuple=True.", self)
+      _state_is_tuple_warning(self)
     self._attn_size = attn_size or cell.output_size
     self._attn_vec_size = attn_vec_size or self._attn_size
     self._state_is_tuple = state_is_tuple

@@ -57,7 +57,15 @@ _register_gradients()
 
 
 class _BlockWeights(object):
-  """Variable creation shared by both block kernels."""
+  """Variable creation and state sizes shared by both block kernels."""
+
+  @property
+  def state_size(self):
+    return LSTMStateTuple(self._num_units, self._num_units)
+
+  @property
+  def output_size(self):
+    return self._num_units
 
   def _init_block(self, num_units, forget_bias, cell_clip, use_peephole):
     self._num_units = num_units
@@ -107,14 +115,6 @@ class LSTMBlockCell(_BlockWeights, RNNCell):
     RNNCell.__init__(self, name=name, dtype=dtype, reuse=reuse)
     self._init_block(num_units, forget_bias, cell_clip, use_peephole)
 
-  @property
-  def state_size(self):
-    return LSTMStateTuple(self._num_units, self._num_units)
-
-  @property
-  def output_size(self):
-    return self._num_units
-
   def build(self, inputs_shape):
     self._build_block(inputs_shape[1])
 
@@ -144,14 +144,6 @@ class LSTMBlockFusedCell(_BlockWeights, RNNCell):
                name="lstm_fused_cell"):
     RNNCell.__init__(self, name=name, dtype=dtype, reuse=reuse)
     self._init_block(num_units, forget_bias, cell_clip, use_peephole)
-
-  @property
-  def state_size(self):
-    return LSTMStateTuple(self._num_units, self._num_units)
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     self._build_block(inputs_shape[2])

@@ -11,7 +11,7 @@ the other under ``GRUBlockCellV2``'s names.
 
 import tensorflow as tf
 
-from compat.rnn_cell import RNNCell, _check_state
+from compat.rnn_cell import RNNCell, _UnitsSizes, _check_state
 
 v1 = tf.compat.v1
 
@@ -39,7 +39,7 @@ except KeyError:  # already registered (by TensorFlow or a reload)
   pass
 
 
-class GRUBlockCell(RNNCell):
+class GRUBlockCell(_UnitsSizes, RNNCell):
   """One GRU step as a single fused op. Variables (TF1's deprecated names):
   ``w_ru [in+units, 2*units]``, ``b_ru`` (1.0), ``w_c [in+units, units]``,
   ``b_c`` (0.0), in scope ``gru_cell``."""
@@ -53,21 +53,13 @@ class GRUBlockCell(RNNCell):
     if (cell_size is None) == (num_units is None):
       raise ValueError(
           "Exactly one of num_units or cell_size must be provided.")
-    self._cell_size = num_units if num_units is not None else cell_size
-
-  @property
-  def state_size(self):
-    return self._cell_size
-
-  @property
-  def output_size(self):
-    return self._cell_size
+    self._num_units = num_units if num_units is not None else cell_size
 
   def build(self, inputs_shape):
     depth = inputs_shape[1]
     if depth is None:
       raise ValueError("Expecting input_size to be set.")
-    size = self._cell_size
+    size = self._num_units
     w_ru, b_ru, w_c, b_c = self._names
     self._w_ru = self.add_variable(w_ru, [depth + size, 2 * size])
     self._b_ru = self.add_variable(b_ru, [2 * size],
@@ -78,9 +70,9 @@ class GRUBlockCell(RNNCell):
 
   def call(self, inputs, h_prev):
     _check_state(self, h_prev, 0)
-    if h_prev.shape[1] not in (None, self._cell_size):
+    if h_prev.shape[1] not in (None, self._num_units):
       raise ValueError("Shape of h_prev[1] incorrect: cell_size %i vs %s" %
-                       (self._cell_size, h_prev.shape[1]))
+                       (self._num_units, h_prev.shape[1]))
     new_h = tf.raw_ops.GRUBlockCell(x=inputs, h_prev=h_prev, w_ru=self._w_ru,
                                     w_c=self._w_c, b_ru=self._b_ru,
                                     b_c=self._b_c).h

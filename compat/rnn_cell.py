@@ -147,7 +147,20 @@ def _check_input_dtypes(inputs, state):
                        "dtype: %s" % dtype)
 
 
-class BasicRNNCell(LayerRNNCell):
+class _UnitsSizes(object):
+  """``state_size`` and ``output_size`` both ``num_units``: the cells whose
+  state is one ``[batch, num_units]`` tensor."""
+
+  @property
+  def state_size(self):
+    return self._num_units
+
+  @property
+  def output_size(self):
+    return self._num_units
+
+
+class BasicRNNCell(_UnitsSizes, LayerRNNCell):
   """The most basic RNN cell: ``output = new_state = act(W [x, h] + b)``."""
 
   _default_name = "basic_rnn_cell"
@@ -158,14 +171,6 @@ class BasicRNNCell(LayerRNNCell):
                                        **kwargs)
     self._num_units = num_units
     self._activation = get_activation(activation) or tf.tanh
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = inputs_shape[-1]
@@ -183,7 +188,7 @@ class BasicRNNCell(LayerRNNCell):
     return output, output
 
 
-class GRUCell(LayerRNNCell):
+class GRUCell(_UnitsSizes, LayerRNNCell):
   """Gated Recurrent Unit cell (Cho et al. 2014), TF1 layout.
 
   Variables: ``gates/kernel [in+units, 2*units]``, ``gates/bias`` (initialised
@@ -202,14 +207,6 @@ class GRUCell(LayerRNNCell):
     self._activation = get_activation(activation) or tf.tanh
     self._kernel_initializer = kernel_initializer
     self._bias_initializer = bias_initializer
-
-  @property
-  def state_size(self):
-    return self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
 
   def build(self, inputs_shape):
     depth = inputs_shape[-1]
@@ -245,7 +242,65 @@ def _state_is_tuple_warning(cell):
                  "deprecated.  Use state_is_tuple=True.", cell)
 
 
-class BasicLSTMCell(LayerRNNCell):
+class _LSTMBookkeeping(object):
+  """What the LSTM-like cells share around their math.
+
+  State ``c`` of ``num_units`` and output ``m`` of ``num_proj or
+  num_units``, as an ``LSTMStateTuple(c, m)`` or, with
+  ``state_is_tuple=False``, concatenated ``[c, m]``; the options of the
+  projected LSTMs (peepholes, clipping, projection) and their variables
+  ``w_f_diag, w_i_diag, w_o_diag`` and ``projection/kernel``.
+  """
+
+  _num_proj = None
+  _state_is_tuple = True
+
+  def _set_lstm_options(self, use_peepholes=False, cell_clip=None,
+                        initializer=None, num_proj=None, proj_clip=None):
+    self._use_peepholes = use_peepholes
+    self._cell_clip = cell_clip
+    self._initializer = initializer
+    self._num_proj = num_proj
+    self._proj_clip = proj_clip
+
+  @property
+  def state_size(self):
+    if self._state_is_tuple:
+      return LSTMStateTuple(self._num_units, self.output_size)
+    return self._num_units + self.output_size
+
+  @property
+  def output_size(self):
+    return self._num_proj or self._num_units
+
+  def _split_state(self, state):
+    if self._state_is_tuple:
+      _check_state(self, state, LSTMStateTuple(0, 0))
+      return state
+    _check_state(self, state, 0)
+    return (tf.slice(state, [0, 0], [-1, self._num_units]),
+            tf.slice(state, [0, self._num_units], [-1, self.output_size]))
+
+  def _join_state(self, c, m):
+    if self._state_is_tuple:
+      return LSTMStateTuple(c, m)
+    return tf.concat([c, m], 1)
+
+  def _add_peepholes(self, initializer=None):
+    """``(w_f_diag, w_i_diag, w_o_diag)``, in TF1's creation order."""
+    return tuple(self.add_variable(n, shape=[self._num_units],
+                                   initializer=initializer)
+                 for n in ("w_f_diag", "w_i_diag", "w_o_diag"))
+
+  def _add_projection(self, initializer=None, partitioner=None):
+    """``projection/kernel [num_units, num_proj]``."""
+    with v1.variable_scope("projection"):
+      return self.add_variable(
+          _WEIGHTS, shape=[self._num_units, self._num_proj],
+          initializer=initializer, partitioner=partitioner)
+
+
+class BasicLSTMCell(_LSTMBookkeeping, LayerRNNCell):
   """Basic LSTM cell (no peepholes, no clipping, no projection), TF1 layout.
 
   One ``kernel [in+units, 4*units]`` with gate blocks ``i, j, f, o`` and a
@@ -266,16 +321,6 @@ class BasicLSTMCell(LayerRNNCell):
     self._state_is_tuple = state_is_tuple
     self._activation = get_activation(activation) or tf.tanh
 
-  @property
-  def state_size(self):
-    if self._state_is_tuple:
-      return LSTMStateTuple(self._num_units, self._num_units)
-    return 2 * self._num_units
-
-  @property
-  def output_size(self):
-    return self._num_units
-
   def build(self, inputs_shape):
     depth = inputs_shape[-1]
     self._kernel = self.add_variable(
@@ -283,18 +328,6 @@ class BasicLSTMCell(LayerRNNCell):
     self._bias = self.add_variable(
         _BIAS, shape=[4 * self._num_units],
         initializer=v1.zeros_initializer())
-
-  def _split_state(self, state):
-    if self._state_is_tuple:
-      _check_state(self, state, LSTMStateTuple(0, 0))
-      return state
-    _check_state(self, state, 0)
-    return tf.split(state, num_or_size_splits=2, axis=1)
-
-  def _join_state(self, c, h):
-    if self._state_is_tuple:
-      return LSTMStateTuple(c, h)
-    return tf.concat([c, h], 1)
 
   def call(self, inputs, state):
     _check_input_dtypes(inputs, state)
@@ -329,58 +362,31 @@ class LSTMCell(BasicLSTMCell):
       logger.warning("%s: The num_unit_shards and proj_unit_shards parameters "
                      "are deprecated and will be removed in Jan 2017.  Use a "
                      "variable scope with a partitioner instead.", self)
-    self._use_peepholes = use_peepholes
-    self._cell_clip = cell_clip
-    self._initializer = initializer
-    self._num_proj = num_proj
-    self._proj_clip = proj_clip
+    self._set_lstm_options(use_peepholes, cell_clip, initializer, num_proj,
+                           proj_clip)
     self._num_unit_shards = num_unit_shards
     self._num_proj_shards = num_proj_shards
 
-  @property
-  def state_size(self):
-    out = self._num_proj or self._num_units
-    if self._state_is_tuple:
-      return LSTMStateTuple(self._num_units, out)
-    return self._num_units + out
-
-  @property
-  def output_size(self):
-    return self._num_proj or self._num_units
-
   def build(self, inputs_shape):
     depth = inputs_shape[-1]
-    h_depth = self._num_proj or self._num_units
     units = self._num_units
     partitioner = (v1.fixed_size_partitioner(self._num_unit_shards)
                    if self._num_unit_shards is not None else None)
     self._kernel = self.add_variable(
-        _WEIGHTS, shape=[depth + h_depth, 4 * units],
+        _WEIGHTS, shape=[depth + self.output_size, 4 * units],
         initializer=self._initializer, partitioner=partitioner)
     self._bias = self.add_variable(
         _BIAS, shape=[4 * units],
         initializer=v1.zeros_initializer())
     self._peepholes = None
     if self._use_peepholes:
-      self._peepholes = tuple(
-          self.add_variable(n, shape=[units], initializer=self._initializer)
-          for n in ("w_f_diag", "w_i_diag", "w_o_diag"))
+      self._peepholes = self._add_peepholes(self._initializer)
     self._proj_kernel = None
     if self._num_proj is not None:
-      proj_partitioner = (v1.fixed_size_partitioner(self._num_proj_shards)
-                          if self._num_proj_shards is not None else None)
-      with v1.variable_scope("projection"):
-        self._proj_kernel = self.add_variable(
-            _WEIGHTS, shape=[units, self._num_proj],
-            initializer=self._initializer, partitioner=proj_partitioner)
-
-  def _split_state(self, state):
-    if self._state_is_tuple:
-      _check_state(self, state, LSTMStateTuple(0, 0))
-      return state
-    _check_state(self, state, 0)
-    return (tf.slice(state, [0, 0], [-1, self._num_units]),
-            tf.slice(state, [0, self._num_units], [-1, self.output_size]))
+      self._proj_kernel = self._add_projection(
+          self._initializer,
+          v1.fixed_size_partitioner(self._num_proj_shards)
+          if self._num_proj_shards is not None else None)
 
   def call(self, inputs, state):
     _check_input_dtypes(inputs, state)

@@ -73,35 +73,48 @@ class Linear(object):
     return rnn_cell.steps.linear(args, self._kernel, self._bias)
 
 
-class _WrapperBase(RNNCell):
-  """A wrapper that runs the wrapped cell in the caller's scope (no scope)."""
+class _CellWrapper(RNNCell):
+  """A cell around ``cell``: ``cell``'s sizes and zero state, and as
+  variables its own (if any) followed by ``cell``'s."""
 
   _input_ndim = None
 
-  def __init__(self, cell):
-    super(_WrapperBase, self).__init__()
+  def __init__(self, cell, reuse=None):
+    super(_CellWrapper, self).__init__(reuse=reuse)
     _assert_like_rnncell(cell)
-    self.cell = cell
-
-  @property
-  def wrapped_cell(self):
-    return self.cell
+    self._cell = cell
 
   @property
   def state_size(self):
-    return self.cell.state_size
+    return self._cell.state_size
 
   @property
   def output_size(self):
-    return self.cell.output_size
+    return self._cell.output_size
 
   @property
   def variables(self):
-    return list(getattr(self.cell, "variables", []))
+    return self._variables + list(getattr(self._cell, "variables", []))
 
   def zero_state(self, batch_size, dtype):
     with tf.name_scope(type(self).__name__ + "ZeroState"):
-      return self.cell.zero_state(batch_size, dtype)
+      return self._cell.zero_state(batch_size, dtype)
+
+
+class _WrapperBase(_CellWrapper):
+  """A wrapper that runs the wrapped cell in the caller's scope (no scope)."""
+
+  @property
+  def cell(self):
+    return self._cell
+
+  @cell.setter
+  def cell(self, cell):
+    self._cell = cell
+
+  @property
+  def wrapped_cell(self):
+    return self._cell
 
   def __call__(self, inputs, state, scope=None):
     return self._call_wrapped_cell(inputs, state, scope)
@@ -323,31 +336,8 @@ class DeviceWrapper(_WrapperBase):
       return self.cell(inputs, state, scope=scope)
 
 
-class _ScopedWrapper(RNNCell):
+class _ScopedWrapper(_CellWrapper):
   """Base of contrib's wrappers: a cell with its own scope around ``cell``."""
-
-  _input_ndim = None
-
-  def __init__(self, cell, reuse=None):
-    super(_ScopedWrapper, self).__init__(reuse=reuse)
-    _assert_like_rnncell(cell)
-    self._cell = cell
-
-  @property
-  def state_size(self):
-    return self._cell.state_size
-
-  @property
-  def output_size(self):
-    return self._cell.output_size
-
-  @property
-  def variables(self):
-    return self._variables + list(getattr(self._cell, "variables", []))
-
-  def zero_state(self, batch_size, dtype):
-    with tf.name_scope(type(self).__name__ + "ZeroState"):
-      return self._cell.zero_state(batch_size, dtype)
 
 
 class EmbeddingWrapper(_ScopedWrapper):

@@ -178,6 +178,65 @@ def _memory_dense(num_units, dtype, name):
   return Dense(num_units, name=name, use_bias=False, dtype=dtype)
 
 
+class _ScoredMechanism(_BaseAttentionMechanism):
+  """The four mechanisms: ``num_units``-wide ``memory_layer`` (and
+  ``query_layer`` for Bahdanau's), a ``_score(query)`` in variable scope
+  ``_scope_name`` (plus a learned ``attention_score_bias`` for the monotonic
+  ones), then the probability function."""
+
+  _scope_name = None
+  _has_score_bias = False
+
+  def _init_scored(self, num_units, memory, dtype, with_query_layer,
+                   probability_fn, memory_sequence_length, score_mask_value,
+                   name, custom_key_value_fn=None, score_bias_init=None):
+    dtype = dtype or tf.float32
+    query_layer = (_memory_dense(num_units, dtype, "query_layer")
+                   if with_query_layer else None)
+    _BaseAttentionMechanism.__init__(
+        self, query_layer=query_layer,
+        memory_layer=_memory_dense(num_units, dtype, "memory_layer"),
+        memory=memory, probability_fn=probability_fn,
+        memory_sequence_length=memory_sequence_length,
+        score_mask_value=score_mask_value,
+        custom_key_value_fn=custom_key_value_fn, name=name)
+    self._num_units = num_units
+    self._name = name
+    self._score_bias_init = score_bias_init
+
+  def _score(self, query):
+    raise NotImplementedError
+
+  def __call__(self, query, state):
+    with v1.variable_scope(None, self._scope_name, [query]):
+      score = self._score(query)
+      if self._has_score_bias:
+        score_bias = v1.get_variable(
+            "attention_score_bias", dtype=score.dtype,
+            initializer=self._score_bias_init)
+        score += score_bias
+    alignments = self._probability_fn(score, state)
+    return alignments, alignments
+
+
+class _LuongScore(object):
+  """``score = query . keys``, times ``attention_g`` with ``scale``."""
+
+  def _score(self, query):
+    return _luong_score(query, self._keys, self._scale)
+
+
+class _BahdanauScore(object):
+  """``score = v . tanh(keys + query_layer(query))``, ``v`` weight-normalised
+  and a bias ``attention_b`` added with ``normalize``."""
+
+  def _score(self, query):
+    processed = self.query_layer(query) if self.query_layer else query
+    v, g, b = _bahdanau_variables(self._num_units, self._normalize,
+                                  query.dtype)
+    return _bahdanau_score(processed, self._keys, v, g, b)
+
+
 def _luong_score(query, keys, scale):
   depth, key_units = query.shape[-1], keys.shape[-1]
   if depth != key_units:
@@ -219,62 +278,39 @@ def _ignore_previous(probability_fn):
   return lambda score, _: probability_fn(score)
 
 
-class LuongAttention(_BaseAttentionMechanism):
+class LuongAttention(_LuongScore, _ScoredMechanism):
   """Multiplicative attention: ``score = query . keys`` (times a learned
   scalar ``attention_g`` with ``scale``)."""
+
+  _scope_name = "luong_attention"
 
   def __init__(self, num_units, memory, memory_sequence_length=None,
                scale=False, probability_fn=None, score_mask_value=None,
                dtype=None, custom_key_value_fn=None, name="LuongAttention"):
-    dtype = dtype or tf.float32
-    super(LuongAttention, self).__init__(
-        query_layer=None,
-        memory_layer=_memory_dense(num_units, dtype, "memory_layer"),
-        memory=memory,
-        probability_fn=_ignore_previous(probability_fn or tf.nn.softmax),
-        memory_sequence_length=memory_sequence_length,
-        score_mask_value=score_mask_value,
-        custom_key_value_fn=custom_key_value_fn, name=name)
-    self._num_units = num_units
+    self._init_scored(
+        num_units, memory, dtype, False,
+        _ignore_previous(probability_fn or tf.nn.softmax),
+        memory_sequence_length, score_mask_value, name,
+        custom_key_value_fn=custom_key_value_fn)
     self._scale = scale
-    self._name = name
-
-  def __call__(self, query, state):
-    with v1.variable_scope(None, "luong_attention", [query]):
-      score = _luong_score(query, self._keys, self._scale)
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
 
 
-class BahdanauAttention(_BaseAttentionMechanism):
+class BahdanauAttention(_BahdanauScore, _ScoredMechanism):
   """Additive attention: ``score = v . tanh(keys + query_layer(query))``
   (weight-normalised ``v`` and a bias with ``normalize``)."""
+
+  _scope_name = "bahdanau_attention"
 
   def __init__(self, num_units, memory, memory_sequence_length=None,
                normalize=False, probability_fn=None, score_mask_value=None,
                dtype=None, custom_key_value_fn=None,
                name="BahdanauAttention"):
-    dtype = dtype or tf.float32
-    super(BahdanauAttention, self).__init__(
-        query_layer=_memory_dense(num_units, dtype, "query_layer"),
-        memory_layer=_memory_dense(num_units, dtype, "memory_layer"),
-        memory=memory,
-        probability_fn=_ignore_previous(probability_fn or tf.nn.softmax),
-        memory_sequence_length=memory_sequence_length,
-        score_mask_value=score_mask_value,
-        custom_key_value_fn=custom_key_value_fn, name=name)
-    self._num_units = num_units
+    self._init_scored(
+        num_units, memory, dtype, True,
+        _ignore_previous(probability_fn or tf.nn.softmax),
+        memory_sequence_length, score_mask_value, name,
+        custom_key_value_fn=custom_key_value_fn)
     self._normalize = normalize
-    self._name = name
-
-  def __call__(self, query, state):
-    with v1.variable_scope(None, "bahdanau_attention", [query]):
-      processed = self.query_layer(query) if self.query_layer else query
-      v, g, b = _bahdanau_variables(self._num_units, self._normalize,
-                                    query.dtype)
-      score = _bahdanau_score(processed, self._keys, v, g, b)
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
 
 
 def hardmax(logits, name=None):
@@ -336,8 +372,10 @@ def _monotonic_probability_fn(score, previous_alignments, sigmoid_noise, mode,
   return monotonic_attention(p_choose_i, previous_alignments, mode)
 
 
-class _BaseMonotonicAttentionMechanism(_BaseAttentionMechanism):
+class _BaseMonotonicAttentionMechanism(_ScoredMechanism):
   """Monotonic mechanisms start attending at the first memory entry."""
+
+  _has_score_bias = True
 
   def initial_alignments(self, batch_size, dtype):
     max_time = self._alignments_size
@@ -345,76 +383,46 @@ class _BaseMonotonicAttentionMechanism(_BaseAttentionMechanism):
                       dtype=dtype)
 
 
-class BahdanauMonotonicAttention(_BaseMonotonicAttentionMechanism):
+class BahdanauMonotonicAttention(_BahdanauScore,
+                                 _BaseMonotonicAttentionMechanism):
   """Bahdanau scores (plus a learned ``attention_score_bias``) through
   ``monotonic_attention``."""
+
+  _scope_name = "bahdanau_monotonic_attention"
 
   def __init__(self, num_units, memory, memory_sequence_length=None,
                normalize=False, score_mask_value=None, sigmoid_noise=0.,
                sigmoid_noise_seed=None, score_bias_init=0.,
                mode="parallel", dtype=None,
                name="BahdanauMonotonicAttention"):
-    dtype = dtype or tf.float32
-    probability_fn = functools.partial(
-        _monotonic_probability_fn, sigmoid_noise=sigmoid_noise, mode=mode,
-        seed=sigmoid_noise_seed)
-    super(BahdanauMonotonicAttention, self).__init__(
-        query_layer=_memory_dense(num_units, dtype, "query_layer"),
-        memory_layer=_memory_dense(num_units, dtype, "memory_layer"),
-        memory=memory, probability_fn=probability_fn,
-        memory_sequence_length=memory_sequence_length,
-        score_mask_value=score_mask_value, name=name)
-    self._num_units = num_units
+    self._init_scored(
+        num_units, memory, dtype, True,
+        functools.partial(_monotonic_probability_fn,
+                          sigmoid_noise=sigmoid_noise, mode=mode,
+                          seed=sigmoid_noise_seed),
+        memory_sequence_length, score_mask_value, name,
+        score_bias_init=score_bias_init)
     self._normalize = normalize
-    self._name = name
-    self._score_bias_init = score_bias_init
-
-  def __call__(self, query, state):
-    with v1.variable_scope(None, "bahdanau_monotonic_attention", [query]):
-      processed = self.query_layer(query) if self.query_layer else query
-      v, g, b = _bahdanau_variables(self._num_units, self._normalize,
-                                    query.dtype)
-      score = _bahdanau_score(processed, self._keys, v, g, b)
-      score_bias = v1.get_variable(
-          "attention_score_bias", dtype=processed.dtype,
-          initializer=self._score_bias_init)
-      score += score_bias
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
 
 
-class LuongMonotonicAttention(_BaseMonotonicAttentionMechanism):
+class LuongMonotonicAttention(_LuongScore, _BaseMonotonicAttentionMechanism):
   """Luong scores (plus a learned ``attention_score_bias``) through
   ``monotonic_attention``."""
+
+  _scope_name = "luong_monotonic_attention"
 
   def __init__(self, num_units, memory, memory_sequence_length=None,
                scale=False, score_mask_value=None, sigmoid_noise=0.,
                sigmoid_noise_seed=None, score_bias_init=0.,
                mode="parallel", dtype=None, name="LuongMonotonicAttention"):
-    dtype = dtype or tf.float32
-    probability_fn = functools.partial(
-        _monotonic_probability_fn, sigmoid_noise=sigmoid_noise, mode=mode,
-        seed=sigmoid_noise_seed)
-    super(LuongMonotonicAttention, self).__init__(
-        query_layer=None,
-        memory_layer=_memory_dense(num_units, dtype, "memory_layer"),
-        memory=memory, probability_fn=probability_fn,
-        memory_sequence_length=memory_sequence_length,
-        score_mask_value=score_mask_value, name=name)
-    self._num_units = num_units
+    self._init_scored(
+        num_units, memory, dtype, False,
+        functools.partial(_monotonic_probability_fn,
+                          sigmoid_noise=sigmoid_noise, mode=mode,
+                          seed=sigmoid_noise_seed),
+        memory_sequence_length, score_mask_value, name,
+        score_bias_init=score_bias_init)
     self._scale = scale
-    self._score_bias_init = score_bias_init
-    self._name = name
-
-  def __call__(self, query, state):
-    with v1.variable_scope(None, "luong_monotonic_attention", [query]):
-      score = _luong_score(query, self._keys, self._scale)
-      score_bias = v1.get_variable(
-          "attention_score_bias", dtype=query.dtype,
-          initializer=self._score_bias_init)
-      score += score_bias
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
 
 
 class AttentionWrapperState(

@@ -255,6 +255,24 @@ def _bernoulli(probability, batch_size, seed):
   return tf.less(uniform, probability)
 
 
+def _sampling_probability(probability):
+  probability = tf.convert_to_tensor(probability, name="sampling_probability")
+  if probability.shape.rank not in (0, 1):
+    raise ValueError(
+        "sampling_probability must be either a scalar or a vector. "
+        "saw shape: %s" % probability.shape)
+  return probability
+
+
+def _scatter_rows(sampled_at, sampled, kept_at, base):
+  """Rows ``sampled_at`` from ``sampled``, rows ``kept_at`` from ``base``
+  (the scheduled helpers' mix of sampled and teacher-forced inputs)."""
+  kept = tf.gather_nd(base, kept_at)
+  shape = tf.shape(base)
+  return (tf.scatter_nd(sampled_at, sampled, shape) +
+          tf.scatter_nd(kept_at, kept, shape))
+
+
 class ScheduledEmbeddingTrainingHelper(TrainingHelper):
   """Teacher forcing, but with probability ``sampling_probability`` an entry
   is fed the embedding of an id sampled from its outputs instead."""
@@ -263,12 +281,7 @@ class ScheduledEmbeddingTrainingHelper(TrainingHelper):
                sampling_probability, time_major=False, seed=None,
                scheduling_seed=None, name=None):
     self._embedding_fn = _embedding_fn(embedding)
-    self._sampling_probability = tf.convert_to_tensor(
-        sampling_probability, name="sampling_probability")
-    if self._sampling_probability.shape.rank not in (0, 1):
-      raise ValueError(
-          "sampling_probability must be either a scalar or a vector. "
-          "saw shape: %s" % self._sampling_probability.shape)
+    self._sampling_probability = _sampling_probability(sampling_probability)
     self._seed = seed
     self._scheduling_seed = scheduling_seed
     super(ScheduledEmbeddingTrainingHelper, self).__init__(
@@ -293,10 +306,7 @@ class ScheduledEmbeddingTrainingHelper(TrainingHelper):
       sampled_at = tf.cast(tf.where(sample_ids > -1), tf.int32)
       kept_at = tf.cast(tf.where(sample_ids <= -1), tf.int32)
       sampled = self._embedding_fn(tf.gather_nd(sample_ids, sampled_at))
-      kept = tf.gather_nd(base_next_inputs, kept_at)
-      shape = tf.shape(base_next_inputs)
-      return (tf.scatter_nd(sampled_at, sampled, shape) +
-              tf.scatter_nd(kept_at, kept, shape))
+      return _scatter_rows(sampled_at, sampled, kept_at, base_next_inputs)
 
     next_inputs = tf.cond(tf.reduce_all(finished),
                           lambda: base_next_inputs, mixed)
@@ -311,12 +321,7 @@ class ScheduledOutputTrainingHelper(TrainingHelper):
   def __init__(self, inputs, sequence_length, sampling_probability,
                time_major=False, seed=None, next_inputs_fn=None,
                auxiliary_inputs=None, name=None):
-    self._sampling_probability = tf.convert_to_tensor(
-        sampling_probability, name="sampling_probability")
-    if self._sampling_probability.shape.rank not in (0, 1):
-      raise ValueError(
-          "sampling_probability must be either a scalar or a vector. "
-          "saw shape: %s" % self._sampling_probability.shape)
+    self._sampling_probability = _sampling_probability(sampling_probability)
     if auxiliary_inputs is None:
       maybe_concatenated = inputs
     else:
@@ -365,10 +370,7 @@ class ScheduledOutputTrainingHelper(TrainingHelper):
       sampled = with_aux(
           self._next_inputs_fn(tf.gather_nd(outputs, sampled_at)),
           sampled_at)
-      kept = tf.gather_nd(base_next_inputs, kept_at)
-      shape = tf.shape(base_next_inputs)
-      return (tf.scatter_nd(sampled_at, sampled, shape) +
-              tf.scatter_nd(kept_at, kept, shape))
+      return _scatter_rows(sampled_at, sampled, kept_at, base_next_inputs)
 
     next_inputs = tf.cond(
         tf.logical_or(tf.reduce_all(finished),
