@@ -41,7 +41,8 @@ import json, sys
 sys.modules["tf1_models"] = None
 sys.modules["compat"] = None
 import tensorflow as tf
-DTYPES = {"prime": tf.string, "word": tf.string, "length": tf.int32,
+DTYPES = {"prime": tf.string, "word": tf.string, "source": tf.string,
+          "length": tf.int32,
           "temperature": tf.float32, "top_k": tf.int32, "seed": tf.int64}
 def plain(tensor):
   value = tensor.numpy()  # scalar strings come back as bytes

@@ -190,6 +190,70 @@ def export_text_generator(export_dir, version, build, spec,
   return path
 
 
+@dataclasses.dataclass
+class DecoderSpec:
+  """How a sequence-to-sequence model reads a request and writes its answer.
+
+  ``symbols``: the vocabulary (ids are positions). ``max_length``: the
+  longest source, in characters. ``unknown_id``: what characters outside
+  the vocabulary become. ``end_id``: the output is cut at its first
+  occurrence. ``first_symbol``: ids below it are special symbols, left out
+  of the text.
+  """
+  symbols: Sequence[str]
+  max_length: int
+  unknown_id: int
+  end_id: int
+  first_symbol: int
+
+
+def serve_decode(source, decode, spec, table):
+  """``{"text", "error"}`` for one ``source`` string tensor: the phrase is
+  lower-cased, its whitespace runs made single spaces and its ends stripped,
+  split into characters and looked up (unknown -> ``spec.unknown_id``);
+  ``decode(ids [T]) -> ids [L]`` is the model's decoding, cut at the end id
+  and joined back into a string."""
+  phrase = tf.strings.strip(tf.strings.regex_replace(
+      tf.strings.lower(source, encoding="utf-8"), r"\s+", " "))
+  chars = tf.strings.unicode_split(phrase, "UTF-8", errors="replace")
+  ids = table.lookup(chars)
+  ids = tf.where(ids < 0, spec.unknown_id, ids)
+  n = tf.size(chars)
+  error = first_error([
+      (tf.equal(n, 0), tf.constant("empty source: send at least one "
+                                   "character")),
+      (n > spec.max_length, tf.strings.join([
+          "source has ", tf.strings.as_string(n), " characters; this model "
+          "takes at most %d" % spec.max_length])),
+  ])
+  ok = tf.equal(error, "")
+  # A bad request decodes a one-symbol phrase, and its text is dropped.
+  out = decode(tf.cond(ok, lambda: ids,
+                       lambda: tf.constant([spec.unknown_id], tf.int32)))
+  ends = tf.cast(tf.where(tf.equal(out, spec.end_id))[:, 0], tf.int32)
+  out = out[:tf.reduce_min(tf.concat([ends, tf.size(out)[None]], 0))]
+  out = tf.boolean_mask(out, out >= spec.first_symbol)
+  text = tf.strings.reduce_join(tf.gather(tf.constant(list(spec.symbols)),
+                                          out))
+  return {"text": tf.where(ok, text, ""), "error": error}
+
+
+def export_decoder(export_dir, version, decode, spec: DecoderSpec,
+                   restore: Callable[[v1.Session], None], log=print):
+  """Write ``<export_dir>/<version>/`` whose ``serving_default`` takes
+  ``source`` (string) and returns ``text`` and ``error``
+  (``serve_decode``); ``decode(ids)`` builds the model's variables and
+  decoding in the fresh graph, ``restore(sess)`` loads its weights."""
+  def build():
+    source = v1.placeholder(tf.string, [], name="request_source")
+    return {"source": source}, serve_decode(
+        source, decode, spec, vocabulary_table(spec.symbols))
+  path = write_saved_model(export_dir, version, build, restore)
+  log("exported %s (signature %s: source -> text, error; sources up to %d "
+      "characters)" % (path, SIGNATURE, spec.max_length))
+  return path
+
+
 def write_saved_model(export_dir, version, build,
                       restore: Callable[[v1.Session], None]):
   """Build ``build() -> (inputs, outputs)`` (dicts of tensors) in a fresh

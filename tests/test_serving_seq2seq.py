@@ -1,0 +1,97 @@
+"""seq2seq's ``--mode=export`` (``tf1_models.serving.export_decoder``): one
+phrase in, its decoding out, in one call of a SavedModel loaded with
+TensorFlow alone.
+
+The legacy model picks the bucket in the graph, so phrases of each bucket's
+lengths are sent and each answer must equal ``--decode``'s (greedy) for the
+same checkpoint; the dynamic decoder (greedy and beam search) is checked the
+same way in the slow tier. Bad requests come back as error strings.
+"""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.seq2seq.test_runner import TEXT
+from tests.test_serving import _CLIENT, _env
+from tf1_models.errors import UserError
+from tf1_models.seq2seq import config as config_lib
+from tf1_models.seq2seq import runner
+
+QUIET = dict(log=lambda *_: None)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The test preset's buckets are 3:5 and 6:8, max_length 6: phrases of 1-3
+# characters go to bucket 0, 4-6 to bucket 1. Case, extra spaces and
+# characters outside the vocabulary are prepared as --decode prepares them.
+PHRASES = ["a", "at", "the", "a cat", "on mat", "sat on", " Dog  Ra ",
+           "tree", "q!", "big \u00e9"]
+BAD = [("", "empty source: send at least one character"),
+       ("   ", "empty source: send at least one character"),
+       ("a cat sat", "source has 9 characters; this model takes at most 6")]
+
+
+def _train(tmp, **overrides):
+  """A checkpoint after one step: still near its random start, so the
+  decodings are long and differ from phrase to phrase."""
+  path = tmp / "corpus.txt"
+  path.write_text(TEXT, encoding="utf-8")
+  config = config_lib.preset("test", corpus=str(path), max_steps=1,
+                             checkpoint_dir=str(tmp / "run"), **overrides)
+  runner.train(config, **QUIET)
+  return config
+
+
+def _serve(path, sources, cwd):
+  """The export's ``(text, error)`` for each source, from a process where
+  the project cannot be imported."""
+  job = {"seq2seq": [path, [dict(source=s) for s in sources]]}
+  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
+                        capture_output=True, text=True, env=_env(),
+                        cwd=str(cwd), timeout=300)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  results = json.loads(proc.stdout.strip().split("\n")[-1])["seq2seq"]
+  return [(r["text"], r["error"]) for r in results]
+
+
+def _check_export(config, tmp):
+  path = runner.export_saved_model(config, **QUIET)
+  assert path == os.path.join(config.checkpoint_dir, "export", "1")
+  assert sorted(os.listdir(path)) == ["saved_model.pb", "variables"]
+  greedy = runner.decode(config, PHRASES)
+  # Long, varied decodings: a wrong bucket or id would show.
+  assert len(set(greedy)) > 3 and sum(map(bool, greedy)) > 3, greedy
+  out = _serve(path, PHRASES + [s for s, _ in BAD], tmp)
+  assert out[:len(PHRASES)] == [(g, "") for g in greedy]
+  assert out[len(PHRASES):] == [("", e) for _, e in BAD]
+  with pytest.raises(UserError, match="already exists"):
+    runner.export_saved_model(config, **QUIET)
+
+
+def test_legacy_export_decodes_as_decode_in_every_bucket(tmp_path):
+  _check_export(_train(tmp_path), tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beam_width", [0, 3])
+def test_dynamic_export_decodes_as_decode(tmp_path, beam_width):
+  config = _train(tmp_path, decoder="dynamic")
+  _check_export(dataclasses.replace(config, beam_width=beam_width), tmp_path)
+
+
+@pytest.mark.slow
+def test_export_from_the_command_line(tmp_path):
+  config = _train(tmp_path)
+  proc = subprocess.run(
+      [sys.executable, "-m", "tf1_models.seq2seq", "--mode=export",
+       "--config=test", "--checkpoint_dir=" + config.checkpoint_dir,
+       "--export_dir=" + str(tmp_path / "served")],
+      capture_output=True, text=True, cwd=REPO, timeout=300,
+      env=dict(os.environ, PYTHONPATH=REPO))
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  assert "exported %s" % (tmp_path / "served" / "1") in proc.stdout
+  assert _serve(str(tmp_path / "served" / "1"), ["a cat"], tmp_path) == [
+      (runner.decode(config, ["a cat"])[0], "")]
