@@ -129,6 +129,11 @@ def exports(tmp_path_factory):
   made["char_rnn_keras"] = config, Export(char_rnn.export_saved_model(
       config, str(tmp / "char_rnn_keras"), "keras", **QUIET), tf1.prime,
                                           tf1.greedy)
+  for name, runner in (("text8_lstm", text8_lstm), ("next_char", next_char)):
+    config, tf1 = made[name]
+    made[name + "_keras"] = config, Export(runner.export_saved_model(
+        config, str(tmp / (name + "_keras")), "keras", **QUIET), tf1.prime,
+                                           tf1.greedy)
   return made, tmp
 
 
@@ -186,6 +191,11 @@ def test_exports_serve_with_tensorflow_alone(exports):
                       LENGTH], name
     assert out[6] == ["", "length must be between 1 and %d, got %d" %
                       (LENGTH, LENGTH + 1)], name
+  # The Keras twins' exports of text8_lstm and next_char also draw the TF1
+  # exports' samples (the same logits up to float rounding, the same
+  # stateless draws).
+  for name in ("text8_lstm", "next_char"):
+    assert results[name + "_keras"][1] == results[name][1], name
 
 
 def test_saved_model_cli_prints_the_greedy_sample(exports):
@@ -264,3 +274,79 @@ def test_onnx_step_model_gives_the_tf1_logits(exports):
       expected = sess.run(end_points["logits"], {inp: ids})
   np.testing.assert_allclose(logits.reshape(expected.shape), expected,
                              rtol=1e-5, atol=1e-5)
+
+
+def _onnx_session(runner, config, tmp, name):
+  ort = pytest.importorskip("onnxruntime")
+  pytest.importorskip("tf2onnx")
+  path = runner.export_saved_model(config, str(tmp / ("onnx_" + name)),
+                                   "onnx", **QUIET)
+  assert path.endswith(".onnx") and os.path.isfile(path)
+  return ort.InferenceSession(path)
+
+
+def test_onnx_text8_step_model_gives_the_tf1_logits(exports):
+  """text8_lstm's Keras twin, one character per call with the state passed
+  in and out, as ONNX: the TF1 cell's logits along a text, to 1e-5."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  models, tmp = exports
+  config, _ = models["text8_lstm"]
+  session = _onnx_session(text8_lstm, config, tmp, "text8")
+  names = [i.name for i in session.get_inputs()]
+  chars = [20, 8, 5, 0, 3, 1, 20, 0, 19]  # "the cat s"
+  nodes = config.num_nodes
+  with tf.Graph().as_default() as graph:
+    meta = json.load(open(os.path.join(config.checkpoint_dir, "run.json")))
+    g = text8_lstm.build_graph(meta["config"], with_generator=False)
+    x = tf.compat.v1.placeholder(tf.float32, [1, 27])
+    h = tf.compat.v1.placeholder(tf.float32, [1, nodes])
+    c = tf.compat.v1.placeholder(tf.float32, [1, nodes])
+    out, c_out = g.cell(x, h, c)
+    logits = tf.compat.v1.nn.xw_plus_b(out, *g.classifier)
+    with tf.compat.v1.Session(graph=graph) as sess:
+      text8_lstm.restore(sess, tf.train.latest_checkpoint(
+          config.checkpoint_dir))
+      state = [np.zeros([1, nodes], np.float32)] * 2
+      onnx_state = list(state)
+      for char in chars:
+        one_hot = np.eye(27, dtype=np.float32)[[char]]
+        want, h_new, c_new = sess.run([logits, out, c_out], {
+            x: one_hot, h: state[0], c: state[1]})
+        state = [h_new, c_new]
+        got, *onnx_state = session.run(None, dict(zip(
+            names, [one_hot[:, None, :]] + onnx_state)))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(onnx_state[0], h_new, rtol=1e-5,
+                                   atol=1e-5)
+
+
+def test_onnx_next_char_model_gives_the_tf1_probabilities(exports):
+  """next_char's Keras twin (ids and lengths in; it ends in a softmax, so
+  probabilities out) as ONNX: softmax of the TF1 graph's logits, to 1e-5,
+  for a full and a part-filled window."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tf1_models import tf1_weights  # pylint: disable=g-import-not-at-top
+  from tf1_models.next_char import model as model_lib  # pylint: disable=g-import-not-at-top
+  models, tmp = exports
+  config, _ = models["next_char"]
+  session = _onnx_session(next_char, config, tmp, "next_char")
+  names = [i.name for i in session.get_inputs()]
+  ids = np.array([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3],
+                  [2, 7, 1, 8, 0, 0, 0, 0, 0, 0]], np.int32)
+  lengths = np.array([10, 4], np.int32)
+  got = session.run(None, dict(zip(names, [ids, lengths])))[0]
+  meta = json.load(open(os.path.join(config.checkpoint_dir, "run.json")))
+  cfg = meta["config"]
+  with tf.Graph().as_default() as graph:
+    net = model_lib.NextCharNet(len(meta["vocab"]), cfg["cell"],
+                                cfg["bidirectional"], cfg["embedding_dim"],
+                                cfg["rnn_size"])
+    probs = tf.nn.softmax(net(tf.constant(ids), tf.constant(lengths))[
+        "logits"])
+    with tf.compat.v1.Session(graph=graph) as sess:
+      tf1_weights.restore_tf1(sess, tf.train.latest_checkpoint(
+          config.checkpoint_dir))
+      want = sess.run(probs)
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -177,6 +177,55 @@ def export_keras_generator(export_dir, version, step, initial_state, models,
   return final
 
 
+EXPORT_FORMATS = ("tf1", "keras", "onnx")
+
+
+@dataclasses.dataclass
+class KerasTwinStep:
+  """A Keras twin seen one symbol at a time, for its exports.
+
+  ``step(ids [1], state) -> (logits [1, V], state)`` (TensorFlow ops around
+  the Keras ``models``); ``initial_state()`` makes the state before the
+  first symbol; ``onnx_model``: the Keras model written as ONNX.
+  """
+  models: Sequence
+  step: Callable
+  initial_state: Callable
+  onnx_model: object
+
+
+def export_keras_twin(export_format, export_dir, version, twin, spec,
+                      end_id=-1, log=print):
+  """``--export_format=keras|onnx`` of a ``KerasTwinStep``: the serving
+  signature as a Keras ``ExportArchive`` (``export_keras_generator``), or
+  the step model as ``<export_dir>/<version>.onnx`` (``export_onnx``)."""
+  if export_format == "onnx":
+    # Keras exports only a model that has been called.
+    twin.step(tf.zeros([1], tf.int32), twin.initial_state())
+    return export_onnx(export_dir, version, twin.onnx_model, log=log)
+  return export_keras_generator(export_dir, version, twin.step,
+                                twin.initial_state, twin.models, spec,
+                                end_id=end_id, log=log)
+
+
+def export_onnx(export_dir, version, model, log=print):
+  """``model`` (a built Keras model) as ``<export_dir>/<version>.onnx``,
+  written under a temporary name and renamed; returns the path."""
+  os.makedirs(export_dir, exist_ok=True)
+  path = os.path.join(export_dir, "%d.onnx" % int(version))
+  tmp = os.path.join(export_dir, ".%d.tmp-%d.onnx" % (int(version),
+                                                      os.getpid()))
+  try:
+    model.export(tmp, format="onnx", verbose=False)
+    os.replace(tmp, path)
+  finally:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+  log("exported %s (the Keras twin's step model, %s)" % (
+      path, ", ".join(t.name for t in model.inputs)))
+  return path
+
+
 def export_text_generator(export_dir, version, build, spec,
                           restore: Callable[[v1.Session], None], log=print):
   """Write ``<export_dir>/<version>/`` serving ``build_serving_graph(build,
