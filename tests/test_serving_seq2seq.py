@@ -4,7 +4,8 @@ TensorFlow alone.
 
 The legacy model picks the bucket in the graph, so phrases of each bucket's
 lengths are sent and each answer must equal ``--decode``'s (greedy) for the
-same checkpoint; the dynamic decoder (greedy and beam search) is checked the
+same checkpoint, from the TF1 graph and from the Keras twin's export; the
+dynamic decoder (greedy and beam search) is checked the
 same way in the slow tier. Bad requests come back as error strings.
 """
 
@@ -45,34 +46,38 @@ def _train(tmp, **overrides):
   return config
 
 
-def _serve(path, sources, cwd):
-  """The export's ``(text, error)`` for each source, from a process where
-  the project cannot be imported."""
-  job = {"seq2seq": [path, [dict(source=s) for s in sources]]}
+def _serve(paths, sources, cwd):
+  """Each export's ``(text, error)`` for each source, from one process
+  where the project cannot be imported."""
+  job = {path: [path, [dict(source=s) for s in sources]] for path in paths}
   proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
                         capture_output=True, text=True, env=_env(),
                         cwd=str(cwd), timeout=300)
   assert proc.returncode == 0, proc.stderr[-2000:]
-  results = json.loads(proc.stdout.strip().split("\n")[-1])["seq2seq"]
-  return [(r["text"], r["error"]) for r in results]
+  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  return [[(r["text"], r["error"]) for r in results[p]] for p in paths]
 
 
-def _check_export(config, tmp):
-  path = runner.export_saved_model(config, **QUIET)
-  assert path == os.path.join(config.checkpoint_dir, "export", "1")
-  assert sorted(os.listdir(path)) == ["saved_model.pb", "variables"]
+def _check_export(config, tmp, keras=False):
+  paths = [runner.export_saved_model(config, **QUIET)]
+  assert paths[0] == os.path.join(config.checkpoint_dir, "export", "1")
+  assert sorted(os.listdir(paths[0])) == ["saved_model.pb", "variables"]
+  if keras:  # the Keras twin's export, on the converted weights
+    paths.append(runner.export_saved_model(config, str(tmp / "keras"),
+                                           "keras", **QUIET))
   greedy = runner.decode(config, PHRASES)
   # Long, varied decodings: a wrong bucket or id would show.
   assert len(set(greedy)) > 3 and sum(map(bool, greedy)) > 3, greedy
-  out = _serve(path, PHRASES + [s for s, _ in BAD], tmp)
-  assert out[:len(PHRASES)] == [(g, "") for g in greedy]
-  assert out[len(PHRASES):] == [("", e) for _, e in BAD]
+  for path, out in zip(paths, _serve(paths, PHRASES + [s for s, _ in BAD],
+                                     tmp)):
+    assert out[:len(PHRASES)] == [(g, "") for g in greedy], path
+    assert out[len(PHRASES):] == [("", e) for _, e in BAD], path
   with pytest.raises(UserError, match="already exists"):
     runner.export_saved_model(config, **QUIET)
 
 
 def test_legacy_export_decodes_as_decode_in_every_bucket(tmp_path):
-  _check_export(_train(tmp_path), tmp_path)
+  _check_export(_train(tmp_path), tmp_path, keras=True)
 
 
 @pytest.mark.slow
@@ -80,6 +85,8 @@ def test_legacy_export_decodes_as_decode_in_every_bucket(tmp_path):
 def test_dynamic_export_decodes_as_decode(tmp_path, beam_width):
   config = _train(tmp_path, decoder="dynamic")
   _check_export(dataclasses.replace(config, beam_width=beam_width), tmp_path)
+  with pytest.raises(UserError, match="is --decoder=dynamic"):
+    runner.export_saved_model(config, str(tmp_path / "k"), "keras", **QUIET)
 
 
 @pytest.mark.slow
@@ -93,5 +100,5 @@ def test_export_from_the_command_line(tmp_path):
       env=dict(os.environ, PYTHONPATH=REPO))
   assert proc.returncode == 0, proc.stderr[-2000:]
   assert "exported %s" % (tmp_path / "served" / "1") in proc.stdout
-  assert _serve(str(tmp_path / "served" / "1"), ["a cat"], tmp_path) == [
-      (runner.decode(config, ["a cat"])[0], "")]
+  assert _serve([str(tmp_path / "served" / "1")], ["a cat"], tmp_path) == [
+      [(runner.decode(config, ["a cat"])[0], "")]]

@@ -154,13 +154,7 @@ def export_keras_generator(export_dir, version, step, initial_state, models,
   ``models`` (tracked in the archive) one symbol at a time;
   ``initial_state()`` makes the state before the first symbol.
   """
-  import keras  # pylint: disable=g-import-not-at-top
-  final = _version_folder(export_dir, version)
   table = vocabulary_table(spec.symbols)
-  archive = keras.export.ExportArchive()
-  for model in models:
-    archive.track(model)
-  archive.track(table)
 
   @tf.function(input_signature=[REQUEST_SIGNATURE])
   def serve(request):
@@ -168,9 +162,7 @@ def export_keras_generator(export_dir, version, step, initial_state, models,
         request, lambda inputs: sampling.build_generator(
             step, initial_state(), end_id=end_id, inputs=inputs), spec, table)
 
-  archive.add_endpoint(SIGNATURE, serve)
-  _write_atomically(export_dir, version, final,
-                    lambda path: archive.write_out(path, verbose=False))
+  final = _write_archive(export_dir, version, list(models) + [table], serve)
   log("exported %s (Keras ExportArchive, signature %s: prime, length, "
       "temperature, top_k, seed -> text, error; length up to %d)" %
       (final, SIGNATURE, spec.max_length))
@@ -224,6 +216,20 @@ def export_onnx(export_dir, version, model, log=print):
   log("exported %s (the Keras twin's step model, %s)" % (
       path, ", ".join(t.name for t in model.inputs)))
   return path
+
+
+def _write_archive(export_dir, version, tracked, serve):
+  """A Keras ``ExportArchive`` tracking ``tracked`` (models, tables) with
+  ``serve`` as ``SIGNATURE``, written as ``<export_dir>/<version>/``."""
+  import keras  # pylint: disable=g-import-not-at-top
+  final = _version_folder(export_dir, version)
+  archive = keras.export.ExportArchive()
+  for item in tracked:
+    archive.track(item)
+  archive.add_endpoint(SIGNATURE, serve)
+  _write_atomically(export_dir, version, final,
+                    lambda path: archive.write_out(path, verbose=False))
+  return final
 
 
 def export_text_generator(export_dir, version, build, spec,
@@ -301,6 +307,23 @@ def export_decoder(export_dir, version, decode, spec: DecoderSpec,
   log("exported %s (signature %s: source -> text, error; sources up to %d "
       "characters)" % (path, SIGNATURE, spec.max_length))
   return path
+
+
+def export_keras_decoder(export_dir, version, decode, models,
+                         spec: DecoderSpec, log=print):
+  """``export_decoder``'s signature from Keras ``models`` (Keras's
+  ``ExportArchive``, TensorFlow backend): ``decode(ids)`` runs them."""
+  table = vocabulary_table(spec.symbols)
+
+  @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="source")])
+  def serve(source):
+    return serve_decode(source, decode, spec, table)
+
+  final = _write_archive(export_dir, version, list(models) + [table], serve)
+  log("exported %s (Keras ExportArchive, signature %s: source -> text, "
+      "error; sources up to %d characters)" % (final, SIGNATURE,
+                                               spec.max_length))
+  return final
 
 
 def write_saved_model(export_dir, version, build,

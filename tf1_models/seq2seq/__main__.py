@@ -33,6 +33,9 @@ flags.DEFINE_enum("mode", "train", ["train", "evaluate", "decode", "export"],
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
+flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras"],
+                  "export: tf1, the TF1 graph; keras, the same signature "
+                  "from the Keras twin (legacy checkpoints).")
 flags.DEFINE_boolean("decode", False,
                      "Read lines from stdin, print their greedy decodings.")
 flags.DEFINE_boolean("evaluate", False,
@@ -105,7 +108,8 @@ def main(argv):
     runner.self_test(config.seed)
     return 0
   if FLAGS.mode == "export":
-    runner.export_saved_model(config, FLAGS.export_dir or None)
+    runner.export_saved_model(config, FLAGS.export_dir or None,
+                              FLAGS.export_format)
     return 0
   if FLAGS.decode or FLAGS.mode == "decode":
     for line in runner.decode(config, sys.stdin.readlines()):

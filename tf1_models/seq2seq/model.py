@@ -154,10 +154,8 @@ class Seq2SeqModel(object):
     that bucket (before the EOS cut). Reuses the model's variables: build
     the model first (``forward_only=True``), in the same variable scope."""
     encoder_size, decoder_size = self.buckets[bucket_id]
-    padded = tf.concat([source, tf.fill([encoder_size - tf.size(source)],
-                                        PAD_ID)], 0)
-    encoder_inputs = tf.unstack(tf.reshape(tf.reverse(padded, [0]),
-                                           [encoder_size, 1]))
+    encoder_inputs = tf.unstack(tf.reshape(
+        encoder_ids(source, encoder_size), [encoder_size, 1]))
     decoder_inputs = [tf.constant([GO_ID])] + [
         tf.constant([PAD_ID])] * (decoder_size - 1)
     with v1.variable_scope(v1.get_variable_scope(), reuse=True):
@@ -240,6 +238,14 @@ def batch_from_pairs(pairs, bucket):
   weights[:-1][decoder[1:] == PAD_ID] = 0.0
   weights[-1] = 0.0
   return list(encoder), list(decoder), list(weights)
+
+
+def encoder_ids(source, encoder_size):
+  """In-graph ``batch_from_pairs`` for one phrase: ``source`` ([T] int32
+  ids, T <= ``encoder_size``) padded with PAD, then reversed."""
+  padded = tf.concat([source, tf.fill([encoder_size - tf.size(source)],
+                                      PAD_ID)], 0)
+  return tf.reshape(tf.reverse(padded, [0]), [encoder_size])
 
 
 def bucket_for(length_pair, buckets):

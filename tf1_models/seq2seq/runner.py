@@ -317,21 +317,41 @@ class Decoder(object):
     return results
 
 
-def export_saved_model(config, export_dir=None, log=print):
-  """Write the checkpoint's decoder as a SavedModel for TF Serving; return
-  the version folder ``<export_dir>/<step>/`` (``serving.export_decoder``).
+def export_saved_model(config, export_dir=None, export_format="tf1",
+                       log=print):
+  """Write the checkpoint's decoder for TF Serving; return the version
+  folder ``<export_dir>/<step>/``.
 
   One request is one phrase: ``source`` (string) in, ``text`` (the
-  decoding, as ``--decode`` prints it) and ``error`` out. The phrase is
-  prepared as ``--decode`` prepares a line (lower case, single spaces),
-  characters outside the vocabulary become UNK, and the legacy model picks
-  the first bucket it fits in the graph (``tf.switch_case`` over one
-  decoder per bucket, sharing the variables). An empty phrase or one longer
-  than the model's ``max_length`` gives an empty ``text`` and an ``error``.
+  decoding, as ``--decode`` prints it) and ``error`` out
+  (``serving.serve_decode``). The phrase is prepared as ``--decode``
+  prepares a line (lower case, single spaces), characters outside the
+  vocabulary become UNK, and the legacy model picks the first bucket it fits
+  in the graph (``tf.switch_case`` over one decoder per bucket, sharing the
+  variables). An empty phrase or one longer than the model's ``max_length``
+  gives an empty ``text`` and an ``error``. ``tf1``: the TF1 graph
+  (``serving.export_decoder``); ``keras``: the legacy model's Keras twin on
+  the converted weights, the same signature (``serving.export_keras_decoder``).
   """
   from tf1_models import serving  # pylint: disable=g-import-not-at-top
+  configs.require_choice("export_format", export_format, ("tf1", "keras"))
   decoder = Decoder.__new__(Decoder)
   decoder.load(config)
+  spec = serving.DecoderSpec(decoder.vocab.symbols, decoder.max_length,
+                             unknown_id=model_lib.UNK_ID,
+                             end_id=model_lib.EOS_ID,
+                             first_symbol=len(model_lib.SPECIAL_SYMBOLS))
+  export_dir = export_dir or os.path.join(decoder.path, "export")
+  step = serving.checkpoint_step(decoder.checkpoint)
+  if export_format == "keras":
+    if decoder.dynamic:
+      raise UserError("--export_format=keras exports a legacy_seq2seq "
+                      "checkpoint; %s is --decoder=dynamic (export it with "
+                      "--export_format=tf1)" % decoder.path)
+    net, in_bucket = _keras_twin(decoder)
+    return serving.export_keras_decoder(
+        export_dir, step, lambda ids: bucketed(decoder.buckets, in_bucket,
+                                               ids), [net], spec, log=log)
 
   def decode(ids):
     """The model's decoding of an int32 ``[T]`` id tensor, before EOS."""
@@ -347,29 +367,48 @@ def export_saved_model(config, export_dir=None, log=print):
       return out[:, 0] if decoder.model_config.beam_width else out
     model = new_model(decoder.model_config, decoder.buckets,
                       len(decoder.vocab), forward_only=True)
-    longest = decoder.buckets[-1][1]
+    return bucketed(decoder.buckets, model.greedy_ids_for, ids)
 
-    def branch(b):
-      def build():
-        out = model.greedy_ids_for(ids, b)
-        return tf.pad(out, [[0, longest - decoder.buckets[b][1]]],
-                      constant_values=model_lib.EOS_ID)
-      return build
-    # decode()'s bucket: the first whose encoder length fits the phrase.
-    bucket = tf.reduce_sum(tf.cast(tf.size(ids) > tf.constant(
-        [e for e, _ in decoder.buckets]), tf.int32))
-    bucket = tf.minimum(bucket, len(decoder.buckets) - 1)
-    return tf.switch_case(bucket, [branch(b) for b in
-                                   range(len(decoder.buckets))])
+  return serving.export_decoder(export_dir, step, decode, spec,
+                                decoder.restore, log=log)
 
-  return serving.export_decoder(
-      export_dir or os.path.join(decoder.path, "export"),
-      serving.checkpoint_step(decoder.checkpoint), decode,
-      serving.DecoderSpec(decoder.vocab.symbols, decoder.max_length,
-                          unknown_id=model_lib.UNK_ID,
-                          end_id=model_lib.EOS_ID,
-                          first_symbol=len(model_lib.SPECIAL_SYMBOLS)),
-      decoder.restore, log=log)
+
+def bucketed(buckets, decode_in_bucket, ids):
+  """``decode_in_bucket(ids, b)`` in ``decode()``'s bucket for ``ids`` (the
+  first whose encoder length fits), chosen in the graph by
+  ``tf.switch_case``; the ids are padded with EOS to the longest decoder."""
+  longest = buckets[-1][1]
+
+  def branch(b):
+    return lambda: tf.pad(decode_in_bucket(ids, b),
+                          [[0, longest - buckets[b][1]]],
+                          constant_values=model_lib.EOS_ID)
+  bucket = tf.reduce_sum(tf.cast(
+      tf.size(ids) > tf.constant([e for e, _ in buckets]), tf.int32))
+  bucket = tf.minimum(bucket, len(buckets) - 1)
+  return tf.switch_case(bucket, [branch(b) for b in range(len(buckets))])
+
+
+def _keras_twin(decoder):
+  """The legacy model's Keras twin holding the checkpoint's weights, and
+  ``in_bucket(ids, b)``: its greedy ids in bucket ``b``, as
+  ``Seq2SeqModel.greedy_ids_for``."""
+  from tf1_models.seq2seq import convert  # pylint: disable=g-import-not-at-top
+  from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
+  cfg, size = decoder.model_config, len(decoder.vocab)
+  net = keras_model.KerasSeq2Seq(size, size, cfg.size, cfg.num_layers,
+                                 use_lstm=cfg.use_lstm,
+                                 sampled=0 < cfg.num_samples < size)
+  convert.build(net, *decoder.buckets[0])
+  convert.tf1_to_keras(convert.read_checkpoint(decoder.checkpoint, net), net)
+
+  def in_bucket(ids, b):
+    encoder_size, decoder_size = decoder.buckets[b]
+    logits = net((model_lib.encoder_ids(ids, encoder_size)[None],
+                  tf.fill([1, decoder_size], model_lib.GO_ID)),
+                 feed_previous=True)
+    return tf.cast(tf.argmax(logits[0], 1), tf.int32)
+  return net, in_bucket
 
 
 def prepare_line(line):
