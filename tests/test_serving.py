@@ -76,12 +76,12 @@ def _char_rnn(tmp):
                         greedy)
 
 
-def _text8_lstm(tmp):
+def _text8_lstm(tmp, **overrides):
   text = tmp / "text8.txt"
   text.write_text(tiny_text(2000))
   config = text8_config.preset("test", corpus=str(text),
                                checkpoint_dir=str(tmp / "text8"),
-                               length=LENGTH)
+                               length=LENGTH, **overrides)
   text8_lstm.train(config, **QUIET)
   # --mode=sample's --length counts the prime; a request's counts only the
   # generated characters.
@@ -286,20 +286,25 @@ def _onnx_session(runner, config, tmp, name):
 
 
 def test_onnx_text8_step_model_gives_the_tf1_logits(exports):
+  models, tmp = exports
+  _check_text8_onnx(models["text8_lstm"][0], tmp)
+
+
+def _check_text8_onnx(config, tmp):
   """text8_lstm's Keras twin, one character per call with the state passed
   in and out, as ONNX: the TF1 cell's logits along a text, to 1e-5."""
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  models, tmp = exports
-  config, _ = models["text8_lstm"]
   session = _onnx_session(text8_lstm, config, tmp, "text8")
   names = [i.name for i in session.get_inputs()]
   chars = [20, 8, 5, 0, 3, 1, 20, 0, 19]  # "the cat s"
-  nodes = config.num_nodes
+  nodes, bigram = config.num_nodes, config.variant == "bigram"
   with tf.Graph().as_default() as graph:
     meta = json.load(open(os.path.join(config.checkpoint_dir, "run.json")))
     g = text8_lstm.build_graph(meta["config"], with_generator=False)
-    x = tf.compat.v1.placeholder(tf.float32, [1, 27])
+    ids = tf.compat.v1.placeholder(tf.int32, [1])
+    x = (tf.nn.embedding_lookup(g.embeddings, ids) if bigram else
+         tf.one_hot(ids, 27))
     h = tf.compat.v1.placeholder(tf.float32, [1, nodes])
     c = tf.compat.v1.placeholder(tf.float32, [1, nodes])
     out, c_out = g.cell(x, h, c)
@@ -309,16 +314,39 @@ def test_onnx_text8_step_model_gives_the_tf1_logits(exports):
           config.checkpoint_dir))
       state = [np.zeros([1, nodes], np.float32)] * 2
       onnx_state = list(state)
-      for char in chars:
-        one_hot = np.eye(27, dtype=np.float32)[[char]]
+      for prev, char in zip([0] + chars, chars):
+        token = np.array([prev * 27 + char if bigram else char], np.int32)
         want, h_new, c_new = sess.run([logits, out, c_out], {
-            x: one_hot, h: state[0], c: state[1]})
+            ids: token, h: state[0], c: state[1]})
         state = [h_new, c_new]
+        x_in = (token[:, None] if bigram else
+                np.eye(27, dtype=np.float32)[token][:, None, :])
         got, *onnx_state = session.run(None, dict(zip(
-            names, [one_hot[:, None, :]] + onnx_state)))
+            names, [x_in] + onnx_state)))
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(onnx_state[0], h_new, rtol=1e-5,
                                    atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["fused", "bigram"])
+def test_text8_variants_keras_and_onnx_exports(tmp_path, variant):
+  """The default suite checks the separate variant; the others here: the
+  Keras export gives the TF1 export's greedy and sampled text, and the
+  ONNX step model the TF1 logits."""
+  config, tf1 = _text8_lstm(tmp_path, variant=variant)
+  keras_path = text8_lstm.export_saved_model(
+      config, str(tmp_path / "keras"), "keras", **QUIET)
+  requests = _requests(tf1.prime)[:2]
+  job = {"tf1": [tf1.path, requests], "keras": [keras_path, requests]}
+  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
+                        capture_output=True, text=True, env=_env(),
+                        cwd=str(tmp_path), timeout=300)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  assert results["tf1"][0] == {"text": tf1.greedy, "error": ""}
+  assert results["keras"] == results["tf1"]
+  _check_text8_onnx(config, tmp_path)
 
 
 def test_onnx_next_char_model_gives_the_tf1_probabilities(exports):
