@@ -35,7 +35,7 @@ flags.DEFINE_string("export_dir", "",
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
 flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras"],
                   "export: tf1, the TF1 graph; keras, the same signature "
-                  "from the Keras twin (legacy checkpoints).")
+                  "from the Keras twin (greedy decoding).")
 flags.DEFINE_boolean("decode", False,
                      "Read lines from stdin, print their greedy decodings.")
 flags.DEFINE_boolean("evaluate", False,

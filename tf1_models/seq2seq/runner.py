@@ -344,14 +344,13 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
   export_dir = export_dir or os.path.join(decoder.path, "export")
   step = serving.checkpoint_step(decoder.checkpoint)
   if export_format == "keras":
-    if decoder.dynamic:
-      raise UserError("--export_format=keras exports a legacy_seq2seq "
-                      "checkpoint; %s is --decoder=dynamic (export it with "
-                      "--export_format=tf1)" % decoder.path)
-    net, in_bucket = _keras_twin(decoder)
-    return serving.export_keras_decoder(
-        export_dir, step, lambda ids: bucketed(decoder.buckets, in_bucket,
-                                               ids), [net], spec, log=log)
+    if decoder.model_config.beam_width:
+      raise UserError("--export_format=keras decodes greedily; drop "
+                      "--beam_width (or export the TF1 graph's beam search "
+                      "with --export_format=tf1)")
+    net, decode = _keras_twin(decoder)
+    return serving.export_keras_decoder(export_dir, step, decode, [net],
+                                        spec, log=log)
 
   def decode(ids):
     """The model's decoding of an int32 ``[T]`` id tensor, before EOS."""
@@ -390,16 +389,25 @@ def bucketed(buckets, decode_in_bucket, ids):
 
 
 def _keras_twin(decoder):
-  """The legacy model's Keras twin holding the checkpoint's weights, and
-  ``in_bucket(ids, b)``: its greedy ids in bucket ``b``, as
-  ``Seq2SeqModel.greedy_ids_for``."""
+  """The Keras twin holding the checkpoint's weights, and ``decode(ids)``:
+  its greedy ids for one phrase, as the TF1 graph's (the legacy model's in
+  ``decode()``'s bucket, as ``Seq2SeqModel.greedy_ids_for``; the dynamic
+  model's for up to ``max_length + 2`` steps, as its greedy
+  ``dynamic_decode``). TensorFlow ops around Keras calls, for a
+  ``tf.function``."""
   from tf1_models.seq2seq import convert  # pylint: disable=g-import-not-at-top
+  from tf1_models.seq2seq import keras_dynamic  # pylint: disable=g-import-not-at-top
   from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
   cfg, size = decoder.model_config, len(decoder.vocab)
-  net = keras_model.KerasSeq2Seq(size, size, cfg.size, cfg.num_layers,
-                                 use_lstm=cfg.use_lstm,
-                                 sampled=0 < cfg.num_samples < size)
-  convert.build(net, *decoder.buckets[0])
+  if decoder.dynamic:
+    net = keras_dynamic.KerasDynamicSeq2Seq(size, cfg.size, cfg.num_layers,
+                                            cfg.use_lstm, cfg.attention)
+    convert.build_dynamic(net)
+  else:
+    net = keras_model.KerasSeq2Seq(size, size, cfg.size, cfg.num_layers,
+                                   use_lstm=cfg.use_lstm,
+                                   sampled=0 < cfg.num_samples < size)
+    convert.build(net, *decoder.buckets[0])
   convert.tf1_to_keras(convert.read_checkpoint(decoder.checkpoint, net), net)
 
   def in_bucket(ids, b):
@@ -408,7 +416,22 @@ def _keras_twin(decoder):
                   tf.fill([1, decoder_size], model_lib.GO_ID)),
                  feed_previous=True)
     return tf.cast(tf.argmax(logits[0], 1), tf.int32)
-  return net, in_bucket
+
+  def dynamic_greedy(ids):
+    memory, states = net.encode(ids[None], tf.size(ids)[None])
+    state = net.decoder.initial_state(states, 1)
+    token = tf.fill([1], model_lib.GO_ID)
+    out = []
+    for _ in range(dynamic_hparams(cfg, size).max_iterations):
+      logits, state = net.decoder.step(net.decoder.embedding(token), state,
+                                       memory)
+      token = tf.cast(tf.argmax(logits, 1), tf.int32)
+      out.append(token)
+    return tf.concat(out, 0)
+
+  if decoder.dynamic:
+    return net, dynamic_greedy
+  return net, lambda ids: bucketed(decoder.buckets, in_bucket, ids)
 
 
 def prepare_line(line):
