@@ -378,3 +378,24 @@ def test_onnx_next_char_model_gives_the_tf1_probabilities(exports):
           config.checkpoint_dir))
       want = sess.run(probs)
   np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["text8_lstm", "next_char"])
+def test_keras_and_onnx_exports_from_the_command_line(exports, model):
+  """``--export_format=keras|onnx`` through each model's flags."""
+  models, tmp = exports
+  config, _ = models[model]
+  repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  for export_format in ("keras", "onnx"):
+    if export_format == "onnx":
+      pytest.importorskip("tf2onnx")
+    out = tmp / ("cli_%s_%s" % (model, export_format))
+    proc = subprocess.run(
+        [sys.executable, "-m", "tf1_models." + model, "--mode=export",
+         "--config=test", "--checkpoint_dir=" + config.checkpoint_dir,
+         "--export_dir=" + str(out), "--export_format=" + export_format],
+        capture_output=True, text=True, cwd=repo, timeout=300,
+        env=dict(os.environ, PYTHONPATH=repo))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert os.listdir(str(out)), export_format

@@ -101,14 +101,31 @@ def test_dynamic_export_decodes_as_decode(tmp_path, beam_width):
 
 @pytest.mark.slow
 def test_export_from_the_command_line(tmp_path):
+  """``--mode=export`` and ``--mode=decode`` as a user runs them, and
+  ``saved_model_cli run`` on the export prints ``--decode``'s text."""
   config = _train(tmp_path)
+
+  def run(*flags, stdin=None):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tf1_models.seq2seq", "--config=test",
+         "--checkpoint_dir=" + config.checkpoint_dir] + list(flags),
+        input=stdin, capture_output=True, text=True, cwd=REPO, timeout=300,
+        env=dict(os.environ, PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+  served = str(tmp_path / "served" / "1")
+  assert "exported %s" % served in run(
+      "--mode=export", "--export_dir=" + str(tmp_path / "served"))
+  greedy = runner.decode(config, ["a cat"])[0]
+  assert run("--mode=decode", stdin="a cat\n").strip() == greedy
+  assert _serve([served], ["a cat"], tmp_path) == [[(greedy, "")]]
   proc = subprocess.run(
-      [sys.executable, "-m", "tf1_models.seq2seq", "--mode=export",
-       "--config=test", "--checkpoint_dir=" + config.checkpoint_dir,
-       "--export_dir=" + str(tmp_path / "served")],
-      capture_output=True, text=True, cwd=REPO, timeout=300,
-      env=dict(os.environ, PYTHONPATH=REPO))
+      ["saved_model_cli", "run", "--dir", served, "--tag_set", "serve",
+       "--signature_def", "serving_default", "--input_exprs",
+       'source="a cat"'],
+      capture_output=True, text=True, env=_env(), cwd=str(tmp_path),
+      timeout=300)
   assert proc.returncode == 0, proc.stderr[-2000:]
-  assert "exported %s" % (tmp_path / "served" / "1") in proc.stdout
-  assert _serve([str(tmp_path / "served" / "1")], ["a cat"], tmp_path) == [
-      [(runner.decode(config, ["a cat"])[0], "")]]
+  lines = proc.stdout.strip().split("\n")
+  text = lines[lines.index("Result for output key text:") + 1]
+  assert text == repr(greedy.encode("utf-8"))
