@@ -23,6 +23,12 @@ export never looks complete. Loading needs only TensorFlow::
   fn = tf.saved_model.load(path).signatures["serving_default"]
   fn(prime=tf.constant("..."), length=tf.constant(100), temperature=...,
      top_k=..., seed=...)["text"]
+
+The Keras twins export the same signature (``export_keras_twin``: a Keras
+``ExportArchive`` over the twin's one-step function in the same loop, or
+the twin's step model as ONNX). Sequence-to-sequence models export
+``source -> text, error`` instead (``export_decoder``, and
+``export_keras_decoder`` for their twins): one phrase in, its decoding out.
 """
 
 import dataclasses
