@@ -41,7 +41,8 @@ import json, sys
 sys.modules["tf1_models"] = None
 sys.modules["compat"] = None
 import tensorflow as tf
-DTYPES = {"prime": tf.string, "word": tf.string, "length": tf.int32,
+DTYPES = {"prime": tf.string, "word": tf.string, "source": tf.string,
+          "length": tf.int32,
           "temperature": tf.float32, "top_k": tf.int32, "seed": tf.int64}
 def plain(tensor):
   value = tensor.numpy()  # scalar strings come back as bytes
@@ -75,12 +76,12 @@ def _char_rnn(tmp):
                         greedy)
 
 
-def _text8_lstm(tmp):
+def _text8_lstm(tmp, **overrides):
   text = tmp / "text8.txt"
   text.write_text(tiny_text(2000))
   config = text8_config.preset("test", corpus=str(text),
                                checkpoint_dir=str(tmp / "text8"),
-                               length=LENGTH)
+                               length=LENGTH, **overrides)
   text8_lstm.train(config, **QUIET)
   # --mode=sample's --length counts the prime; a request's counts only the
   # generated characters.
@@ -128,6 +129,11 @@ def exports(tmp_path_factory):
   made["char_rnn_keras"] = config, Export(char_rnn.export_saved_model(
       config, str(tmp / "char_rnn_keras"), "keras", **QUIET), tf1.prime,
                                           tf1.greedy)
+  for name, runner in (("text8_lstm", text8_lstm), ("next_char", next_char)):
+    config, tf1 = made[name]
+    made[name + "_keras"] = config, Export(runner.export_saved_model(
+        config, str(tmp / (name + "_keras")), "keras", **QUIET), tf1.prime,
+                                           tf1.greedy)
   return made, tmp
 
 
@@ -185,6 +191,11 @@ def test_exports_serve_with_tensorflow_alone(exports):
                       LENGTH], name
     assert out[6] == ["", "length must be between 1 and %d, got %d" %
                       (LENGTH, LENGTH + 1)], name
+  # The Keras twins' exports of text8_lstm and next_char also draw the TF1
+  # exports' samples (the same logits up to float rounding, the same
+  # stateless draws).
+  for name in ("text8_lstm", "next_char"):
+    assert results[name + "_keras"][1] == results[name][1], name
 
 
 def test_saved_model_cli_prints_the_greedy_sample(exports):
@@ -263,3 +274,128 @@ def test_onnx_step_model_gives_the_tf1_logits(exports):
       expected = sess.run(end_points["logits"], {inp: ids})
   np.testing.assert_allclose(logits.reshape(expected.shape), expected,
                              rtol=1e-5, atol=1e-5)
+
+
+def _onnx_session(runner, config, tmp, name):
+  ort = pytest.importorskip("onnxruntime")
+  pytest.importorskip("tf2onnx")
+  path = runner.export_saved_model(config, str(tmp / ("onnx_" + name)),
+                                   "onnx", **QUIET)
+  assert path.endswith(".onnx") and os.path.isfile(path)
+  return ort.InferenceSession(path)
+
+
+def test_onnx_text8_step_model_gives_the_tf1_logits(exports):
+  models, tmp = exports
+  _check_text8_onnx(models["text8_lstm"][0], tmp)
+
+
+def _check_text8_onnx(config, tmp):
+  """text8_lstm's Keras twin, one character per call with the state passed
+  in and out, as ONNX: the TF1 cell's logits along a text, to 1e-5."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  session = _onnx_session(text8_lstm, config, tmp, "text8")
+  names = [i.name for i in session.get_inputs()]
+  chars = [20, 8, 5, 0, 3, 1, 20, 0, 19]  # "the cat s"
+  nodes, bigram = config.num_nodes, config.variant == "bigram"
+  with tf.Graph().as_default() as graph:
+    meta = json.load(open(os.path.join(config.checkpoint_dir, "run.json")))
+    g = text8_lstm.build_graph(meta["config"], with_generator=False)
+    ids = tf.compat.v1.placeholder(tf.int32, [1])
+    x = (tf.nn.embedding_lookup(g.embeddings, ids) if bigram else
+         tf.one_hot(ids, 27))
+    h = tf.compat.v1.placeholder(tf.float32, [1, nodes])
+    c = tf.compat.v1.placeholder(tf.float32, [1, nodes])
+    out, c_out = g.cell(x, h, c)
+    logits = tf.compat.v1.nn.xw_plus_b(out, *g.classifier)
+    with tf.compat.v1.Session(graph=graph) as sess:
+      text8_lstm.restore(sess, tf.train.latest_checkpoint(
+          config.checkpoint_dir))
+      state = [np.zeros([1, nodes], np.float32)] * 2
+      onnx_state = list(state)
+      for prev, char in zip([0] + chars, chars):
+        token = np.array([prev * 27 + char if bigram else char], np.int32)
+        want, h_new, c_new = sess.run([logits, out, c_out], {
+            ids: token, h: state[0], c: state[1]})
+        state = [h_new, c_new]
+        x_in = (token[:, None] if bigram else
+                np.eye(27, dtype=np.float32)[token][:, None, :])
+        got, *onnx_state = session.run(None, dict(zip(
+            names, [x_in] + onnx_state)))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(onnx_state[0], h_new, rtol=1e-5,
+                                   atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["fused", "bigram"])
+def test_text8_variants_keras_and_onnx_exports(tmp_path, variant):
+  """The default suite checks the separate variant; the others here: the
+  Keras export gives the TF1 export's greedy and sampled text, and the
+  ONNX step model the TF1 logits."""
+  config, tf1 = _text8_lstm(tmp_path, variant=variant)
+  keras_path = text8_lstm.export_saved_model(
+      config, str(tmp_path / "keras"), "keras", **QUIET)
+  requests = _requests(tf1.prime)[:2]
+  job = {"tf1": [tf1.path, requests], "keras": [keras_path, requests]}
+  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
+                        capture_output=True, text=True, env=_env(),
+                        cwd=str(tmp_path), timeout=300)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  assert results["tf1"][0] == {"text": tf1.greedy, "error": ""}
+  assert results["keras"] == results["tf1"]
+  _check_text8_onnx(config, tmp_path)
+
+
+def test_onnx_next_char_model_gives_the_tf1_probabilities(exports):
+  """next_char's Keras twin (ids and lengths in; it ends in a softmax, so
+  probabilities out) as ONNX: softmax of the TF1 graph's logits, to 1e-5,
+  for a full and a part-filled window."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tf1_models import tf1_weights  # pylint: disable=g-import-not-at-top
+  from tf1_models.next_char import model as model_lib  # pylint: disable=g-import-not-at-top
+  models, tmp = exports
+  config, _ = models["next_char"]
+  session = _onnx_session(next_char, config, tmp, "next_char")
+  names = [i.name for i in session.get_inputs()]
+  ids = np.array([[3, 1, 4, 1, 5, 9, 2, 6, 5, 3],
+                  [2, 7, 1, 8, 0, 0, 0, 0, 0, 0]], np.int32)
+  lengths = np.array([10, 4], np.int32)
+  got = session.run(None, dict(zip(names, [ids, lengths])))[0]
+  meta = json.load(open(os.path.join(config.checkpoint_dir, "run.json")))
+  cfg = meta["config"]
+  with tf.Graph().as_default() as graph:
+    net = model_lib.NextCharNet(len(meta["vocab"]), cfg["cell"],
+                                cfg["bidirectional"], cfg["embedding_dim"],
+                                cfg["rnn_size"])
+    probs = tf.nn.softmax(net(tf.constant(ids), tf.constant(lengths))[
+        "logits"])
+    with tf.compat.v1.Session(graph=graph) as sess:
+      tf1_weights.restore_tf1(sess, tf.train.latest_checkpoint(
+          config.checkpoint_dir))
+      want = sess.run(probs)
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["text8_lstm", "next_char"])
+def test_keras_and_onnx_exports_from_the_command_line(exports, model):
+  """``--export_format=keras|onnx`` through each model's flags."""
+  models, tmp = exports
+  config, _ = models[model]
+  repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  for export_format in ("keras", "onnx"):
+    if export_format == "onnx":
+      pytest.importorskip("tf2onnx")
+    out = tmp / ("cli_%s_%s" % (model, export_format))
+    proc = subprocess.run(
+        [sys.executable, "-m", "tf1_models." + model, "--mode=export",
+         "--config=test", "--checkpoint_dir=" + config.checkpoint_dir,
+         "--export_dir=" + str(out), "--export_format=" + export_format],
+        capture_output=True, text=True, cwd=repo, timeout=300,
+        env=dict(os.environ, PYTHONPATH=repo))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert os.listdir(str(out)), export_format

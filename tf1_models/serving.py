@@ -23,6 +23,12 @@ export never looks complete. Loading needs only TensorFlow::
   fn = tf.saved_model.load(path).signatures["serving_default"]
   fn(prime=tf.constant("..."), length=tf.constant(100), temperature=...,
      top_k=..., seed=...)["text"]
+
+The Keras twins export the same signature (``export_keras_twin``: a Keras
+``ExportArchive`` over the twin's one-step function in the same loop, or
+the twin's step model as ONNX). Sequence-to-sequence models export
+``source -> text, error`` instead (``export_decoder``, and
+``export_keras_decoder`` for their twins): one phrase in, its decoding out.
 """
 
 import dataclasses
@@ -154,13 +160,7 @@ def export_keras_generator(export_dir, version, step, initial_state, models,
   ``models`` (tracked in the archive) one symbol at a time;
   ``initial_state()`` makes the state before the first symbol.
   """
-  import keras  # pylint: disable=g-import-not-at-top
-  final = _version_folder(export_dir, version)
   table = vocabulary_table(spec.symbols)
-  archive = keras.export.ExportArchive()
-  for model in models:
-    archive.track(model)
-  archive.track(table)
 
   @tf.function(input_signature=[REQUEST_SIGNATURE])
   def serve(request):
@@ -168,12 +168,73 @@ def export_keras_generator(export_dir, version, step, initial_state, models,
         request, lambda inputs: sampling.build_generator(
             step, initial_state(), end_id=end_id, inputs=inputs), spec, table)
 
-  archive.add_endpoint(SIGNATURE, serve)
-  _write_atomically(export_dir, version, final,
-                    lambda path: archive.write_out(path, verbose=False))
+  final = _write_archive(export_dir, version, list(models) + [table], serve)
   log("exported %s (Keras ExportArchive, signature %s: prime, length, "
       "temperature, top_k, seed -> text, error; length up to %d)" %
       (final, SIGNATURE, spec.max_length))
+  return final
+
+
+EXPORT_FORMATS = ("tf1", "keras", "onnx")
+
+
+@dataclasses.dataclass
+class KerasTwinStep:
+  """A Keras twin seen one symbol at a time, for its exports.
+
+  ``step(ids [1], state) -> (logits [1, V], state)`` (TensorFlow ops around
+  the Keras ``models``); ``initial_state()`` makes the state before the
+  first symbol; ``onnx_model``: the Keras model written as ONNX.
+  """
+  models: Sequence
+  step: Callable
+  initial_state: Callable
+  onnx_model: object
+
+
+def export_keras_twin(export_format, export_dir, version, twin, spec,
+                      end_id=-1, log=print):
+  """``--export_format=keras|onnx`` of a ``KerasTwinStep``: the serving
+  signature as a Keras ``ExportArchive`` (``export_keras_generator``), or
+  the step model as ``<export_dir>/<version>.onnx`` (``export_onnx``)."""
+  if export_format == "onnx":
+    # Keras exports only a model that has been called.
+    twin.step(tf.zeros([1], tf.int32), twin.initial_state())
+    return export_onnx(export_dir, version, twin.onnx_model, log=log)
+  return export_keras_generator(export_dir, version, twin.step,
+                                twin.initial_state, twin.models, spec,
+                                end_id=end_id, log=log)
+
+
+def export_onnx(export_dir, version, model, log=print):
+  """``model`` (a built Keras model) as ``<export_dir>/<version>.onnx``,
+  written under a temporary name and renamed; returns the path."""
+  os.makedirs(export_dir, exist_ok=True)
+  path = os.path.join(export_dir, "%d.onnx" % int(version))
+  tmp = os.path.join(export_dir, ".%d.tmp-%d.onnx" % (int(version),
+                                                      os.getpid()))
+  try:
+    model.export(tmp, format="onnx", verbose=False)
+    os.replace(tmp, path)
+  finally:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+  log("exported %s (the Keras twin's step model, %s)" % (
+      path, ", ".join(t.name for t in model.inputs)))
+  return path
+
+
+def _write_archive(export_dir, version, tracked, serve):
+  """A Keras ``ExportArchive`` tracking ``tracked`` (models, tables) with
+  ``serve`` as ``SIGNATURE``, written as ``<export_dir>/<version>/``."""
+  import keras  # pylint: disable=g-import-not-at-top
+  final = _version_folder(export_dir, version)
+  archive = keras.export.ExportArchive()
+  for item in tracked:
+    archive.track(item)
+  archive.add_endpoint(SIGNATURE, serve)
+  _write_atomically(export_dir, version, final,
+                    lambda path: archive.write_out(path, verbose=False))
   return final
 
 
@@ -188,6 +249,87 @@ def export_text_generator(export_dir, version, build, spec,
       "-> text, error; length up to %d)" % (path, SIGNATURE,
                                              spec.max_length))
   return path
+
+
+@dataclasses.dataclass
+class DecoderSpec:
+  """How a sequence-to-sequence model reads a request and writes its answer.
+
+  ``symbols``: the vocabulary (ids are positions). ``max_length``: the
+  longest source, in characters. ``unknown_id``: what characters outside
+  the vocabulary become. ``end_id``: the output is cut at its first
+  occurrence. ``first_symbol``: ids below it are special symbols, left out
+  of the text.
+  """
+  symbols: Sequence[str]
+  max_length: int
+  unknown_id: int
+  end_id: int
+  first_symbol: int
+
+
+def serve_decode(source, decode, spec, table):
+  """``{"text", "error"}`` for one ``source`` string tensor: the phrase is
+  lower-cased, its whitespace runs made single spaces and its ends stripped,
+  split into characters and looked up (unknown -> ``spec.unknown_id``);
+  ``decode(ids [T]) -> ids [L]`` is the model's decoding, cut at the end id
+  and joined back into a string."""
+  phrase = tf.strings.strip(tf.strings.regex_replace(
+      tf.strings.lower(source, encoding="utf-8"), r"\s+", " "))
+  chars = tf.strings.unicode_split(phrase, "UTF-8", errors="replace")
+  ids = table.lookup(chars)
+  ids = tf.where(ids < 0, spec.unknown_id, ids)
+  n = tf.size(chars)
+  error = first_error([
+      (tf.equal(n, 0), tf.constant("empty source: send at least one "
+                                   "character")),
+      (n > spec.max_length, tf.strings.join([
+          "source has ", tf.strings.as_string(n), " characters; this model "
+          "takes at most %d" % spec.max_length])),
+  ])
+  ok = tf.equal(error, "")
+  # A bad request decodes a one-symbol phrase, and its text is dropped.
+  out = decode(tf.cond(ok, lambda: ids,
+                       lambda: tf.constant([spec.unknown_id], tf.int32)))
+  ends = tf.cast(tf.where(tf.equal(out, spec.end_id))[:, 0], tf.int32)
+  out = out[:tf.reduce_min(tf.concat([ends, tf.size(out)[None]], 0))]
+  out = tf.boolean_mask(out, out >= spec.first_symbol)
+  text = tf.strings.reduce_join(tf.gather(tf.constant(list(spec.symbols)),
+                                          out))
+  return {"text": tf.where(ok, text, ""), "error": error}
+
+
+def export_decoder(export_dir, version, decode, spec: DecoderSpec,
+                   restore: Callable[[v1.Session], None], log=print):
+  """Write ``<export_dir>/<version>/`` whose ``serving_default`` takes
+  ``source`` (string) and returns ``text`` and ``error``
+  (``serve_decode``); ``decode(ids)`` builds the model's variables and
+  decoding in the fresh graph, ``restore(sess)`` loads its weights."""
+  def build():
+    source = v1.placeholder(tf.string, [], name="request_source")
+    return {"source": source}, serve_decode(
+        source, decode, spec, vocabulary_table(spec.symbols))
+  path = write_saved_model(export_dir, version, build, restore)
+  log("exported %s (signature %s: source -> text, error; sources up to %d "
+      "characters)" % (path, SIGNATURE, spec.max_length))
+  return path
+
+
+def export_keras_decoder(export_dir, version, decode, models,
+                         spec: DecoderSpec, log=print):
+  """``export_decoder``'s signature from Keras ``models`` (Keras's
+  ``ExportArchive``, TensorFlow backend): ``decode(ids)`` runs them."""
+  table = vocabulary_table(spec.symbols)
+
+  @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="source")])
+  def serve(source):
+    return serve_decode(source, decode, spec, table)
+
+  final = _write_archive(export_dir, version, list(models) + [table], serve)
+  log("exported %s (Keras ExportArchive, signature %s: source -> text, "
+      "error; sources up to %d characters)" % (final, SIGNATURE,
+                                               spec.max_length))
+  return final
 
 
 def write_saved_model(export_dir, version, build,

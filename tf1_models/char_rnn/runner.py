@@ -194,7 +194,7 @@ def sample(config, log=print):
   return (prime or vocab.symbols[0]) + text
 
 
-EXPORT_FORMATS = ("tf1", "keras", "onnx")
+EXPORT_FORMATS = serving.EXPORT_FORMATS
 
 
 def export_saved_model(config, export_dir=None, export_format="tf1",
@@ -230,16 +230,10 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
             cfg["tie_layers"], end_id=end_id, inputs=inputs), spec,
         lambda sess: tf1_weights.restore_tf1(sess, ckpt), log=log)
   net = _keras_twin(meta, ckpt)
-  if export_format == "onnx":
-    os.makedirs(export_dir, exist_ok=True)
-    path = os.path.join(export_dir, "%d.onnx" % step)
-    net.step_fn(np.zeros([1], np.int32), net.zero_state_tensors())  # one call first
-    net.step_model.export(path, format="onnx", verbose=False)
-    log("exported %s (the Keras twin's step model)" % path)
-    return path
-  return serving.export_keras_generator(
-      export_dir, step, net.step_fn, lambda: net.zero_state_tensors(1),
-      [net.step_model], spec, end_id=end_id, log=log)
+  return serving.export_keras_twin(
+      export_format, export_dir, step, serving.KerasTwinStep(
+          [net.step_model], net.step_fn, lambda: net.zero_state_tensors(1),
+          net.step_model), spec, end_id=end_id, log=log)
 
 
 def _keras_twin(meta, ckpt):

@@ -61,6 +61,10 @@ flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
+flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
+                  "export: tf1, the TF1 graph's sampler; keras, the same "
+                  "signature from the Keras twin (a keras run exports its own weights); onnx, the Keras twin's "
+                  "step model as <export_dir>/<step>.onnx.")
 flags.DEFINE_string("output_dir", "", "--mode=convert: the new run directory.")
 flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every,
                      "Steps between checkpoints.")
@@ -76,7 +80,8 @@ flags.DEFINE_integer("seed", _D.seed, "Random seed (init and data order).")
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
   if FLAGS.mode == "export":
-    runner.export_saved_model(config, FLAGS.export_dir or None)
+    runner.export_saved_model(config, FLAGS.export_dir or None,
+                              FLAGS.export_format)
     return 0
   if FLAGS.mode == "train":
     if not cli.report(runner.train(config)):

@@ -151,14 +151,21 @@ def build_generator(vocab_size, cell, bidirectional, embedding_dim, rnn_size,
   net(warm, tf.ones([1], tf.int32))  # creates the variables outside the loop
 
   def step(token, state):
-    window, n = state
-    shifted = tf.concat([window[:, 1:], tf.reshape(token, [1, 1])], axis=1)
-    appended = tf.tensor_scatter_nd_update(
-        window, [[0, tf.minimum(n, seq_length - 1)]], token)
-    window = tf.where(n >= seq_length, shifted, appended)
-    n = tf.minimum(n + 1, seq_length)
+    window, n = advance_window(state, token, seq_length)
     return net(window, tf.reshape(n, [1]))["logits"], (window, n)
 
   generator = sampling.build_generator(step, (warm, tf.constant(0)),
                                        inputs=inputs, jit=jit)
   return generator, net
+
+
+def advance_window(state, token, seq_length):
+  """The sampler's state ``(window [1, seq_length], n)`` after ``token``
+  ([1] int32): appended after the ``n`` ids so far, or, once the window is
+  full, shifted in at the end with the oldest dropped."""
+  window, n = state
+  shifted = tf.concat([window[:, 1:], tf.reshape(token, [1, 1])], axis=1)
+  appended = tf.tensor_scatter_nd_update(
+      window, [[0, tf.minimum(n, seq_length - 1)]], token)
+  return (tf.where(n >= seq_length, shifted, appended),
+          tf.minimum(n + 1, seq_length))

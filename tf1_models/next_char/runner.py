@@ -287,18 +287,32 @@ def generate_ids(path, prime_ids, length, temperature=0.0, seed=0):
         prime_ids, length, temperature))]
 
 
-def export_saved_model(config, export_dir=None, log=print):
-  """Write a TF1 run's sampler as a SavedModel for TF Serving
-  (``serving.export_text_generator``); return the version folder."""
+def export_saved_model(config, export_dir=None, export_format="tf1",
+                       log=print):
+  """Write a TF1 run for serving; return what was written. ``tf1``: its
+  sampler as a SavedModel for TF Serving (``serving.export_text_generator``)
+  in ``<export_dir>/<step>/``; ``keras``: the same signature from the Keras
+  twin on the converted weights; ``onnx``: the twin's masked model (ids and
+  lengths in, probabilities out) as ``<export_dir>/<step>.onnx``
+  (``serving.export_keras_twin``)."""
+  configs.require_choice("export_format", export_format,
+                         serving.EXPORT_FORMATS)
   path = checkpoint_dir(config)
   meta, impl = load_run(path)
   if impl != "tf1":
-    raise UserError("%s is a keras run; --mode=export writes the TF1 graph: "
-                    "convert it first (--mode=convert --output_dir=DIR) and "
-                    "export DIR" % path)
+    raise UserError("%s is a keras run; --mode=export reads a TF1 "
+                    "checkpoint: convert it first (--mode=convert "
+                    "--output_dir=DIR) and export DIR" % path)
   cfg = meta["config"]
   vocab = corpus.Vocabulary.from_json(meta["vocab"])
   ckpt = training.RunDir(path).latest_checkpoint()
+  spec = serving.TextSpec(vocab.symbols, max_length=config.length)
+  export_dir = export_dir or os.path.join(path, "export")
+  if export_format != "tf1":
+    return serving.export_keras_twin(
+        export_format, export_dir, serving.checkpoint_step(ckpt),
+        keras_twin_step(cfg, len(vocab), _tf1_weights(path, cfg)), spec,
+        log=log)
 
   def build(inputs):
     return model_lib.build_generator(
@@ -306,10 +320,30 @@ def export_saved_model(config, export_dir=None, log=print):
         cfg["rnn_size"], cfg["seq_length"], inputs=inputs)[0]
 
   return serving.export_text_generator(
-      export_dir or os.path.join(path, "export"),
-      serving.checkpoint_step(ckpt), build,
-      serving.TextSpec(vocab.symbols, max_length=config.length),
+      export_dir, serving.checkpoint_step(ckpt), build, spec,
       lambda sess: tf1_weights.restore_tf1(sess, ckpt), log=log)
+
+
+def keras_twin_step(cfg, vocab_size, weights):
+  """The Keras twin holding TF1 ``weights``, one character at a time as
+  ``model.build_generator``'s step: its state is the window of the last
+  ``seq_length`` ids, run through the twin's masked model. The twin ends in
+  a softmax, so the step's logits are log-probabilities (the same argmax;
+  sampling draws from the same distribution)."""
+  net = build_keras(cfg, vocab_size)
+  convert.set_keras_weights(net, convert.tf1_to_keras(
+      weights, cfg["cell"], cfg["bidirectional"]))
+  seq_length = cfg["seq_length"]
+
+  def step(token, state):
+    window, n = model_lib.advance_window(state, token, seq_length)
+    probs = net.masked_model([window, tf.reshape(n, [1])])
+    return tf.math.log(tf.maximum(probs, 1e-30)), (window, n)
+
+  return serving.KerasTwinStep(
+      [net.masked_model], step,
+      lambda: (tf.zeros([1, seq_length], tf.int32), tf.constant(0)),
+      net.masked_model)
 
 
 def sample(config, log=print):

@@ -7,6 +7,7 @@ model on the word-mirroring task.
   python -m tf1_models.seq2seq --task=self_test     # the tutorial's smoke test
   python -m tf1_models.seq2seq --config=dynamic     # tf.contrib.seq2seq model
   python -m tf1_models.seq2seq --config=dynamic --evaluate --beam_width=4
+  python -m tf1_models.seq2seq --mode=export        # SavedModel for TF Serving
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
@@ -25,6 +26,16 @@ _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/seq2seq/config.py.")
+flags.DEFINE_enum("mode", "train", ["train", "evaluate", "decode", "export"],
+                  "train (then evaluate); evaluate (as --evaluate); decode "
+                  "(as --decode); export: write the greedy decoder as a "
+                  "SavedModel for TF Serving in --export_dir/<step>/.")
+flags.DEFINE_string("export_dir", "",
+                    "export: the SavedModel base folder; the version folder "
+                    "<step>/ is written in it (default <checkpoint_dir>/export).")
+flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras"],
+                  "export: tf1, the TF1 graph; keras, the same signature "
+                  "from the Keras twin (greedy decoding).")
 flags.DEFINE_boolean("decode", False,
                      "Read lines from stdin, print their greedy decodings.")
 flags.DEFINE_boolean("evaluate", False,
@@ -96,11 +107,15 @@ def main(argv):
   if config.task == "self_test":
     runner.self_test(config.seed)
     return 0
-  if FLAGS.decode:
+  if FLAGS.mode == "export":
+    runner.export_saved_model(config, FLAGS.export_dir or None,
+                              FLAGS.export_format)
+    return 0
+  if FLAGS.decode or FLAGS.mode == "decode":
     for line in runner.decode(config, sys.stdin.readlines()):
       print(line)
     return 0
-  if not FLAGS.evaluate:
+  if not (FLAGS.evaluate or FLAGS.mode == "evaluate"):
     result = runner.train(config)
     if result.interrupted:
       return 0

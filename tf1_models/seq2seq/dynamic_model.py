@@ -66,7 +66,8 @@ class DynamicSeq2SeqModel(object):
 
   def __init__(self, hp, num_buckets=1, mode="train", max_gradient_norm=5.0,
                batch_size=64, learning_rate=0.003,
-               learning_rate_decay_factor=0.9, optimizer="adam"):
+               learning_rate_decay_factor=0.9, optimizer="adam", source=None,
+               source_length=None):
     if optimizer not in model_lib.OPTIMIZERS:
       raise ValueError("unknown optimizer %r; choose %s" %
                        (optimizer, " or ".join(model_lib.OPTIMIZERS)))
@@ -76,8 +77,12 @@ class DynamicSeq2SeqModel(object):
     self.learning_rate_decay_op = self.learning_rate.assign(
         self.learning_rate * learning_rate_decay_factor)
     self.global_step = v1.Variable(0, trainable=False)
-    self.source = v1.placeholder(tf.int32, [None, None], "source")
-    self.source_length = v1.placeholder(tf.int32, [None], "source_length")
+    # ``source``/``source_length`` tensors may be given instead of the
+    # placeholders (the serving export computes them from a string).
+    self.source = (v1.placeholder(tf.int32, [None, None], "source")
+                   if source is None else source)
+    self.source_length = (v1.placeholder(tf.int32, [None], "source_length")
+                          if source_length is None else source_length)
     self.decoder_inputs = v1.placeholder(tf.int32, [None, None],
                                          "decoder_inputs")
     self.decoder_length = v1.placeholder(tf.int32, [None], "decoder_length")

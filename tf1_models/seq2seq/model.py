@@ -101,6 +101,7 @@ class Seq2SeqModel(object):
           w_t, b, num_samples, target_vocab_size, sampled_values, dtype)
 
     self.cell = make_cell(size, num_layers, use_lstm)
+    self.size, self.dtype = size, dtype
 
     def seq2seq_f(encoder_inputs, decoder_inputs, do_decode):
       return legacy_seq2seq.embedding_attention_seq2seq(
@@ -109,6 +110,7 @@ class Seq2SeqModel(object):
           num_decoder_symbols=target_vocab_size, embedding_size=size,
           output_projection=self.output_projection, feed_previous=do_decode,
           dtype=dtype)
+    self._seq2seq = seq2seq_f
 
     self.encoder_inputs = [v1.placeholder(tf.int32, [None], "encoder%d" % i)
                            for i in range(self.buckets[-1][0])]
@@ -143,6 +145,26 @@ class Seq2SeqModel(object):
         self.gradient_norms.append(norm)
         self.updates.append(opt.apply_gradients(
             zip(clipped, self.params), global_step=self.global_step))
+
+  def greedy_ids_for(self, source, bucket_id):
+    """In-graph greedy decoding of one phrase (e.g. inside a ``tf.case``
+    branch): ``source`` is an int32 ``[T]`` tensor of ids, ``T`` at most the
+    bucket's encoder length. Returns the ``[decoder length]`` argmax ids
+    that ``step(..., forward_only=True)`` + ``greedy_ids`` give for it in
+    that bucket (before the EOS cut). Reuses the model's variables: build
+    the model first (``forward_only=True``), in the same variable scope."""
+    encoder_size, decoder_size = self.buckets[bucket_id]
+    encoder_inputs = tf.unstack(tf.reshape(
+        encoder_ids(source, encoder_size), [encoder_size, 1]))
+    decoder_inputs = [tf.constant([GO_ID])] + [
+        tf.constant([PAD_ID])] * (decoder_size - 1)
+    with v1.variable_scope(v1.get_variable_scope(), reuse=True):
+      outputs, _ = self._seq2seq(encoder_inputs, decoder_inputs, True)
+    logits = tf.concat(outputs, 0)
+    if self.output_projection is not None:
+      w, b = self.output_projection
+      logits = tf.matmul(logits, w) + b
+    return tf.cast(tf.argmax(logits, 1), tf.int32)
 
   def feed_dict(self, encoder_inputs, decoder_inputs, target_weights,
                 bucket_id):
@@ -216,6 +238,14 @@ def batch_from_pairs(pairs, bucket):
   weights[:-1][decoder[1:] == PAD_ID] = 0.0
   weights[-1] = 0.0
   return list(encoder), list(decoder), list(weights)
+
+
+def encoder_ids(source, encoder_size):
+  """In-graph ``batch_from_pairs`` for one phrase: ``source`` ([T] int32
+  ids, T <= ``encoder_size``) padded with PAD, then reversed."""
+  padded = tf.concat([source, tf.fill([encoder_size - tf.size(source)],
+                                      PAD_ID)], 0)
+  return tf.reshape(tf.reverse(padded, [0]), [encoder_size])
 
 
 def bucket_for(length_pair, buckets):

@@ -99,7 +99,9 @@ def dynamic_hparams(config, vocab_size):
       max_iterations=config.max_length + 2)
 
 
-def new_model(config, buckets, vocab_size, forward_only):
+def new_model(config, buckets, vocab_size, forward_only, **sources):
+  """The legacy or dynamic model; ``sources`` (``source``,
+  ``source_length``: tensors instead of placeholders) for the dynamic one."""
   if config.decoder == "dynamic":
     from tf1_models.seq2seq import dynamic_model  # pylint: disable=g-import-not-at-top
     mode = "train"
@@ -108,7 +110,7 @@ def new_model(config, buckets, vocab_size, forward_only):
     return dynamic_model.DynamicSeq2SeqModel(
         dynamic_hparams(config, vocab_size), len(buckets), mode,
         config.max_gradient_norm, config.batch_size, config.learning_rate,
-        config.learning_rate_decay_factor, config.optimizer)
+        config.learning_rate_decay_factor, config.optimizer, **sources)
   return model_lib.Seq2SeqModel(
       vocab_size, vocab_size, buckets, config.size, config.num_layers,
       config.max_gradient_norm, config.batch_size, config.learning_rate,
@@ -242,8 +244,24 @@ class Decoder(object):
   """The ``forward_only`` graph restored from a run directory."""
 
   def __init__(self, config):
+    self.load(config)
+    self.graph = tf.Graph()
+    with self.graph.as_default():
+      self.model = new_model(self.model_config, self.buckets, len(self.vocab),
+                             forward_only=True)
+    self.sess = v1.Session(graph=self.graph)
+    try:
+      self.restore(self.sess)
+    except CheckpointMismatchError:
+      self.sess.close()
+      raise
+
+  def load(self, config):
+    """What decoding needs from the run directory (``run.json`` and the
+    latest checkpoint), without building a graph."""
     run_dir = training.RunDir(checkpoint_dir(config))
-    meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
+    meta, self.checkpoint = run_dir.load_for_inference(MODEL_NAME)
+    self.path = run_dir.path
     cfg = meta["config"]
     self.vocab = corpus.Vocabulary.from_json(meta["vocab"])
     self.buckets = config_lib.parse_buckets(cfg["buckets"])
@@ -251,7 +269,7 @@ class Decoder(object):
     # A legacy run.json has no decoder/attention keys; beam search is
     # chosen when decoding.
     self.dynamic = cfg.get("decoder", "legacy") == "dynamic"
-    model_config = config_lib.Config(
+    self.model_config = config_lib.Config(
         decoder=cfg.get("decoder", "legacy"),
         attention=cfg.get("attention", "luong"),
         beam_width=config.beam_width if self.dynamic else 0,
@@ -260,16 +278,13 @@ class Decoder(object):
     if config.beam_width and not self.dynamic:
       raise UserError("--beam_width needs a --decoder=dynamic checkpoint; "
                       "%s is legacy_seq2seq" % checkpoint_dir(config))
-    self.graph = tf.Graph()
-    with self.graph.as_default():
-      self.model = new_model(model_config, self.buckets, len(self.vocab),
-                             forward_only=True)
-    self.sess = v1.Session(graph=self.graph)
+
+  def restore(self, sess):
+    """The checkpoint's weights into ``sess`` (its graph has the model)."""
     try:
-      with self.graph.as_default():
-        compat.restore_checkpoint(self.sess, ckpt)
+      with sess.graph.as_default():
+        compat.restore_checkpoint(sess, self.checkpoint)
     except compat.LegacyNameError as e:
-      self.sess.close()
       raise CheckpointMismatchError(str(e))
 
   def close(self):
@@ -300,6 +315,123 @@ class Decoder(object):
         for (index, _), ids in zip(chunk, model_lib.greedy_ids(outputs)):
           results[index] = data_lib.decode(self.vocab, ids)
     return results
+
+
+def export_saved_model(config, export_dir=None, export_format="tf1",
+                       log=print):
+  """Write the checkpoint's decoder for TF Serving; return the version
+  folder ``<export_dir>/<step>/``.
+
+  One request is one phrase: ``source`` (string) in, ``text`` (the
+  decoding, as ``--decode`` prints it) and ``error`` out
+  (``serving.serve_decode``). The phrase is prepared as ``--decode``
+  prepares a line (lower case, single spaces), characters outside the
+  vocabulary become UNK, and the legacy model picks the first bucket it fits
+  in the graph (``tf.switch_case`` over one decoder per bucket, sharing the
+  variables). An empty phrase or one longer than the model's ``max_length``
+  gives an empty ``text`` and an ``error``. ``tf1``: the TF1 graph
+  (``serving.export_decoder``); ``keras``: the legacy model's Keras twin on
+  the converted weights, the same signature (``serving.export_keras_decoder``).
+  """
+  from tf1_models import serving  # pylint: disable=g-import-not-at-top
+  configs.require_choice("export_format", export_format, ("tf1", "keras"))
+  decoder = Decoder.__new__(Decoder)
+  decoder.load(config)
+  spec = serving.DecoderSpec(decoder.vocab.symbols, decoder.max_length,
+                             unknown_id=model_lib.UNK_ID,
+                             end_id=model_lib.EOS_ID,
+                             first_symbol=len(model_lib.SPECIAL_SYMBOLS))
+  export_dir = export_dir or os.path.join(decoder.path, "export")
+  step = serving.checkpoint_step(decoder.checkpoint)
+  if export_format == "keras":
+    if decoder.model_config.beam_width:
+      raise UserError("--export_format=keras decodes greedily; drop "
+                      "--beam_width (or export the TF1 graph's beam search "
+                      "with --export_format=tf1)")
+    net, decode = _keras_twin(decoder)
+    return serving.export_keras_decoder(export_dir, step, decode, [net],
+                                        spec, log=log)
+
+  def decode(ids):
+    """The model's decoding of an int32 ``[T]`` id tensor, before EOS."""
+    if decoder.dynamic:
+      # A batch of one, its size left unknown to the graph as in decode()
+      # (beam search's loop needs that).
+      model = new_model(
+          decoder.model_config, decoder.buckets, len(decoder.vocab), True,
+          source=v1.placeholder_with_default(ids[None], [None, None]),
+          source_length=v1.placeholder_with_default(tf.size(ids)[None],
+                                                    [None]))
+      out = model.outputs["ids"][0]
+      return out[:, 0] if decoder.model_config.beam_width else out
+    model = new_model(decoder.model_config, decoder.buckets,
+                      len(decoder.vocab), forward_only=True)
+    return bucketed(decoder.buckets, model.greedy_ids_for, ids)
+
+  return serving.export_decoder(export_dir, step, decode, spec,
+                                decoder.restore, log=log)
+
+
+def bucketed(buckets, decode_in_bucket, ids):
+  """``decode_in_bucket(ids, b)`` in ``decode()``'s bucket for ``ids`` (the
+  first whose encoder length fits), chosen in the graph by
+  ``tf.switch_case``; the ids are padded with EOS to the longest decoder."""
+  longest = buckets[-1][1]
+
+  def branch(b):
+    return lambda: tf.pad(decode_in_bucket(ids, b),
+                          [[0, longest - buckets[b][1]]],
+                          constant_values=model_lib.EOS_ID)
+  bucket = tf.reduce_sum(tf.cast(
+      tf.size(ids) > tf.constant([e for e, _ in buckets]), tf.int32))
+  bucket = tf.minimum(bucket, len(buckets) - 1)
+  return tf.switch_case(bucket, [branch(b) for b in range(len(buckets))])
+
+
+def _keras_twin(decoder):
+  """The Keras twin holding the checkpoint's weights, and ``decode(ids)``:
+  its greedy ids for one phrase, as the TF1 graph's (the legacy model's in
+  ``decode()``'s bucket, as ``Seq2SeqModel.greedy_ids_for``; the dynamic
+  model's for up to ``max_length + 2`` steps, as its greedy
+  ``dynamic_decode``). TensorFlow ops around Keras calls, for a
+  ``tf.function``."""
+  from tf1_models.seq2seq import convert  # pylint: disable=g-import-not-at-top
+  from tf1_models.seq2seq import keras_dynamic  # pylint: disable=g-import-not-at-top
+  from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
+  cfg, size = decoder.model_config, len(decoder.vocab)
+  if decoder.dynamic:
+    net = keras_dynamic.KerasDynamicSeq2Seq(size, cfg.size, cfg.num_layers,
+                                            cfg.use_lstm, cfg.attention)
+    convert.build_dynamic(net)
+  else:
+    net = keras_model.KerasSeq2Seq(size, size, cfg.size, cfg.num_layers,
+                                   use_lstm=cfg.use_lstm,
+                                   sampled=0 < cfg.num_samples < size)
+    convert.build(net, *decoder.buckets[0])
+  convert.tf1_to_keras(convert.read_checkpoint(decoder.checkpoint, net), net)
+
+  def in_bucket(ids, b):
+    encoder_size, decoder_size = decoder.buckets[b]
+    logits = net((model_lib.encoder_ids(ids, encoder_size)[None],
+                  tf.fill([1, decoder_size], model_lib.GO_ID)),
+                 feed_previous=True)
+    return tf.cast(tf.argmax(logits[0], 1), tf.int32)
+
+  def dynamic_greedy(ids):
+    memory, states = net.encode(ids[None], tf.size(ids)[None])
+    state = net.decoder.initial_state(states, 1)
+    token = tf.fill([1], model_lib.GO_ID)
+    out = []
+    for _ in range(dynamic_hparams(cfg, size).max_iterations):
+      logits, state = net.decoder.step(net.decoder.embedding(token), state,
+                                       memory)
+      token = tf.cast(tf.argmax(logits, 1), tf.int32)
+      out.append(token)
+    return tf.concat(out, 0)
+
+  if decoder.dynamic:
+    return net, dynamic_greedy
+  return net, lambda ids: bucketed(decoder.buckets, in_bucket, ids)
 
 
 def prepare_line(line):

@@ -89,6 +89,10 @@ flags.DEFINE_string("output_dir", "",
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
+flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
+                  "export: tf1, the TF1 graph's sampler; keras, the same "
+                  "signature from the Keras twin; onnx, the Keras twin's "
+                  "step model as <export_dir>/<step>.onnx.")
 flags.DEFINE_integer("nudges", 3,
                      "reproducibility: runs of separate with one initial "
                      "weight nudged (one alone is a poor estimate).")
@@ -104,7 +108,8 @@ def main(argv):
     print("wrote %s" % path)
     return 0
   if FLAGS.mode == "export":
-    runner.export_saved_model(config, FLAGS.export_dir or None)
+    runner.export_saved_model(config, FLAGS.export_dir or None,
+                              FLAGS.export_format)
     return 0
   if FLAGS.mode == "reproducibility":
     print(reproducibility.summary(reproducibility.measure(

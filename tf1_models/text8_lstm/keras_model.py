@@ -127,6 +127,28 @@ class KerasText8LSTM(object):
     other.model.set_weights(self.model.get_weights())
     return other
 
+  def step_model(self):
+    """A one-symbol, batch-1 model for serving: ``[x, h, c] -> [logits, h,
+    c]``, ``x`` one one-hot character ``[1, 1, 27]`` (bigram: one bigram id
+    ``[1, 1]``). A stateless LSTM holding this model's weights; the state is
+    passed in and out instead of carried, and dropout is off (inference)."""
+    bigram = self.variant == "bigram"
+    if bigram:
+      x = keras.Input((1,), batch_size=1, dtype="int32", name="bigram")
+      y = self.model.get_layer("embeddings")(x)
+    else:
+      x = keras.Input((1, data_lib.VOCAB_SIZE), batch_size=1, name="one_hot")
+      y = x
+    h = keras.Input((self.num_nodes,), batch_size=1, name="h")
+    c = keras.Input((self.num_nodes,), batch_size=1, name="c")
+    lstm = keras.layers.LSTM(self.num_nodes, return_state=True,
+                             unit_forget_bias=False, name="step_lstm")
+    out, h_out, c_out = lstm(y, initial_state=[h, c])
+    lstm.set_weights(self.lstm.get_weights())
+    logits = self.model.get_layer("classifier")(out)
+    return keras.Model([x, h, c], [logits, h_out, c_out],
+                       name="text8_lstm_step")
+
   def validation_perplexity(self, valid_ids):
     """The notebook's validation figure: batch 1 from a zero state, every
     character predicted from the ones before it (one pass over the same

@@ -207,18 +207,59 @@ def sample(config, log=print):
   return "\n".join(lines)
 
 
-def export_saved_model(config, export_dir=None, log=print):
-  """Write the checkpoint's sampler as a SavedModel for TF Serving
-  (``serving.export_text_generator``); return the version folder. A request's
-  ``length`` counts generated characters (``--mode=sample``'s ``--length``
-  counts the prime too)."""
+def export_saved_model(config, export_dir=None, export_format="tf1",
+                       log=print):
+  """Write the checkpoint for serving; return what was written.
+
+  ``tf1``: the sampler as a SavedModel for TF Serving
+  (``serving.export_text_generator``), in ``<export_dir>/<step>/``; a
+  request's ``length`` counts generated characters (``--mode=sample``'s
+  ``--length`` counts the prime too). ``keras``: the same signature from the
+  Keras twin on the converted weights; ``onnx``: the twin's one-step model
+  as ``<export_dir>/<step>.onnx`` (``serving.export_keras_twin``).
+  """
+  configs.require_choice("export_format", export_format,
+                         serving.EXPORT_FORMATS)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta, ckpt = run_dir.load_for_inference(MODEL_NAME)
   spec = serving.TextSpec(data_lib.vocabulary().symbols,
                           max_length=config.length)
+  export_dir = export_dir or os.path.join(run_dir.path, "export")
+  step = serving.checkpoint_step(ckpt)
+  if export_format != "tf1":
+    return serving.export_keras_twin(export_format, export_dir, step,
+                                     keras_twin_step(meta["config"], ckpt),
+                                     spec, log=log)
   return serving.export_text_generator(
-      export_dir or os.path.join(run_dir.path, "export"),
-      serving.checkpoint_step(ckpt),
+      export_dir, step,
       lambda inputs: build_graph(meta["config"],
                                  generator_inputs=inputs).generator,
       spec, lambda sess: restore(sess, ckpt), log=log)
+
+
+def keras_twin_step(cfg, ckpt):
+  """The Keras twin holding the checkpoint's converted weights, one
+  character at a time as ``model.build_generator``'s step: the bigram
+  variant's state also carries the previous character (id 0 at first)."""
+  from tf1_models.text8_lstm import convert  # pylint: disable=g-import-not-at-top
+  from tf1_models.text8_lstm import keras_model  # pylint: disable=g-import-not-at-top
+  variant = cfg["variant"]
+  net = keras_model.KerasText8LSTM(variant, cfg["num_nodes"], 1,
+                                   cfg["embedding_size"] or 1)
+  convert.set_keras_weights(net, convert.tf1_to_keras(
+      convert.read_checkpoint(ckpt, variant), variant))
+  model = net.step_model()
+  bigram = variant == "bigram"
+
+  def step(ids, state):
+    if bigram:
+      x = tf.reshape(state[2] * data_lib.VOCAB_SIZE + ids, [1, 1])
+    else:
+      x = tf.one_hot(tf.reshape(ids, [1, 1]), data_lib.VOCAB_SIZE)
+    logits, h, c = model([x, state[0], state[1]])
+    return logits, (h, c) + ((ids,) if bigram else ())
+
+  def initial_state():
+    zeros = tf.zeros([1, cfg["num_nodes"]])
+    return (zeros, zeros) + ((tf.zeros([1], tf.int32),) if bigram else ())
+  return serving.KerasTwinStep([model], step, initial_state, model)

@@ -1,0 +1,131 @@
+"""seq2seq's ``--mode=export`` (``tf1_models.serving.export_decoder``): one
+phrase in, its decoding out, in one call of a SavedModel loaded with
+TensorFlow alone.
+
+The legacy model picks the bucket in the graph, so phrases of each bucket's
+lengths are sent and each answer must equal ``--decode``'s (greedy) for the
+same checkpoint. In the slow tier, the same for the Keras twins' exports
+(legacy, and dynamic greedy) and for the dynamic decoder's TF1 export
+(greedy and beam search). Bad requests come back as error strings.
+"""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.seq2seq.test_runner import TEXT
+from tests.test_serving import _CLIENT, _env
+from tf1_models.errors import UserError
+from tf1_models.seq2seq import config as config_lib
+from tf1_models.seq2seq import runner
+
+QUIET = dict(log=lambda *_: None)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The test preset's buckets are 3:5 and 6:8, max_length 6: phrases of 1-3
+# characters go to bucket 0, 4-6 to bucket 1. Case, extra spaces and
+# characters outside the vocabulary are prepared as --decode prepares them.
+PHRASES = ["a", "at", "the", "a cat", "on mat", "sat on", " Dog  Ra ",
+           "tree", "q!", "big \u00e9"]
+BAD = [("", "empty source: send at least one character"),
+       ("   ", "empty source: send at least one character"),
+       ("a cat sat", "source has 9 characters; this model takes at most 6")]
+
+
+def _train(tmp, **overrides):
+  """A checkpoint after one step: still near its random start, so the
+  decodings are long and differ from phrase to phrase."""
+  path = tmp / "corpus.txt"
+  path.write_text(TEXT, encoding="utf-8")
+  config = config_lib.preset("test", corpus=str(path), max_steps=1,
+                             checkpoint_dir=str(tmp / "run"), **overrides)
+  runner.train(config, **QUIET)
+  return config
+
+
+def _serve(paths, sources, cwd):
+  """Each export's ``(text, error)`` for each source, from one process
+  where the project cannot be imported."""
+  job = {path: [path, [dict(source=s) for s in sources]] for path in paths}
+  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
+                        capture_output=True, text=True, env=_env(),
+                        cwd=str(cwd), timeout=300)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  return [[(r["text"], r["error"]) for r in results[p]] for p in paths]
+
+
+def _check_export(config, tmp, keras=False):
+  paths = [runner.export_saved_model(config, **QUIET)]
+  assert paths[0] == os.path.join(config.checkpoint_dir, "export", "1")
+  assert sorted(os.listdir(paths[0])) == ["saved_model.pb", "variables"]
+  if keras:  # the Keras twin's export, on the converted weights
+    paths.append(runner.export_saved_model(config, str(tmp / "keras"),
+                                           "keras", **QUIET))
+  greedy = runner.decode(config, PHRASES)
+  # Long, varied decodings: a wrong bucket or id would show.
+  assert len(set(greedy)) > 3 and sum(map(bool, greedy)) > 3, greedy
+  for path, out in zip(paths, _serve(paths, PHRASES + [s for s, _ in BAD],
+                                     tmp)):
+    assert out[:len(PHRASES)] == [(g, "") for g in greedy], path
+    assert out[len(PHRASES):] == [("", e) for _, e in BAD], path
+  with pytest.raises(UserError, match="already exists"):
+    runner.export_saved_model(config, **QUIET)
+
+
+def test_legacy_export_decodes_as_decode_in_every_bucket(tmp_path):
+  _check_export(_train(tmp_path), tmp_path)
+
+
+@pytest.mark.slow
+def test_legacy_keras_export_decodes_as_decode(tmp_path):
+  _check_export(_train(tmp_path), tmp_path, keras=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("beam_width", [0, 3])
+def test_dynamic_export_decodes_as_decode(tmp_path, beam_width):
+  """Greedy: the TF1 graph's export and the Keras twin's; beam search: the
+  TF1 graph's only (the Keras export refuses it in one line)."""
+  config = dataclasses.replace(_train(tmp_path, decoder="dynamic"),
+                               beam_width=beam_width)
+  _check_export(config, tmp_path, keras=not beam_width)
+  if beam_width:
+    with pytest.raises(UserError, match="keras decodes greedily"):
+      runner.export_saved_model(config, str(tmp_path / "k"), "keras",
+                                **QUIET)
+
+
+@pytest.mark.slow
+def test_export_from_the_command_line(tmp_path):
+  """``--mode=export`` and ``--mode=decode`` as a user runs them, and
+  ``saved_model_cli run`` on the export prints ``--decode``'s text."""
+  config = _train(tmp_path)
+
+  def run(*flags, stdin=None):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tf1_models.seq2seq", "--config=test",
+         "--checkpoint_dir=" + config.checkpoint_dir] + list(flags),
+        input=stdin, capture_output=True, text=True, cwd=REPO, timeout=300,
+        env=dict(os.environ, PYTHONPATH=REPO))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+  served = str(tmp_path / "served" / "1")
+  assert "exported %s" % served in run(
+      "--mode=export", "--export_dir=" + str(tmp_path / "served"))
+  greedy = runner.decode(config, ["a cat"])[0]
+  assert run("--mode=decode", stdin="a cat\n").strip() == greedy
+  assert _serve([served], ["a cat"], tmp_path) == [[(greedy, "")]]
+  proc = subprocess.run(
+      ["saved_model_cli", "run", "--dir", served, "--tag_set", "serve",
+       "--signature_def", "serving_default", "--input_exprs",
+       'source="a cat"'],
+      capture_output=True, text=True, env=_env(), cwd=str(tmp_path),
+      timeout=300)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  lines = proc.stdout.strip().split("\n")
+  text = lines[lines.index("Result for output key text:") + 1]
+  assert text == repr(greedy.encode("utf-8"))
