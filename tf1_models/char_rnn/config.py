@@ -87,3 +87,12 @@ PRESETS = {
 def preset(name, **overrides):
   """A preset with ``overrides`` applied (unknown keys raise TypeError)."""
   return configs.choose(PRESETS, name, **overrides)
+
+
+def validate(config):
+  """One-line errors for a bad model, format or non-positive size."""
+  configs.require_choice("model", config.model, MODELS)
+  configs.require_choice("format", config.format, FORMATS)
+  configs.require_positive(config, ("rnn_size", "num_layers", "batch_size",
+                                    "seq_length"))
+  configs.require_positive_float(config, "learning_rate")
