@@ -1,6 +1,6 @@
 """char_rnn's Keras twin trained with ``--mode=keras_train``, in one process
 and across worker processes (``tf1_models.keras_distributed``: Keras 3's
-``DataParallel`` on JAX).
+``DataParallel`` on JAX, ``MultiWorkerMirroredStrategy`` on TensorFlow).
 
 The default tier checks flags, batches and a one-process run in this
 process; the slow tier starts two real worker processes on localhost ports
@@ -41,9 +41,12 @@ def test_worker_flags_are_checked():
       keras_distributed.Workers.from_flags(*args)
 
 
-def test_keras_train_across_processes_needs_jax():
-  # This test process runs Keras on TensorFlow.
-  with pytest.raises(UserError, match=re.escape("add --backend=jax")):
+def test_keras_train_across_processes_is_not_on_torch(monkeypatch):
+  import keras  # pylint: disable=import-outside-toplevel
+  monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
+  with pytest.raises(UserError, match=re.escape(
+      "runs on --backend=jax (Keras 3's distribution API) or "
+      "--backend=tensorflow (MultiWorkerMirroredStrategy), not on torch")):
     keras_distributed.start(keras_distributed.Workers(("h:1", "h:2"), 0))
 
 
@@ -107,10 +110,10 @@ def test_one_process_trains_and_the_weights_sample(tmp_path):
   assert len(keras_sample.sample(keras_file, "Th", 10)) == 12
 
 
-def _launch(keras_file, batch_size, extra=()):
+def _launch(backend, keras_file, batch_size, extra=()):
   env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED="1")
   cmd = [sys.executable, "-m", "tf1_models.char_rnn", "--mode=keras_train",
-         "--backend=jax", "--config=test", "--corpus=" + TEXT,
+         "--backend=" + backend, "--config=test", "--corpus=" + TEXT,
          "--format=text", "--max_steps=5", "--log_every=1", "--length=20", "--temperature=0",
          "--batch_size=%d" % batch_size, "--keras_file=" + keras_file]
   return subprocess.Popen(cmd + list(extra), cwd=REPO, env=env,
@@ -127,21 +130,22 @@ def _finish(proc):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
 def test_two_worker_processes_train_like_one_process_on_both_batches(
-    tmp_path):
-  """Two JAX worker processes (batch 4 each) against one process with
+    tmp_path, backend):
+  """Two worker processes (batch 4 each) against one process with
   batch 8, which sees exactly their two batches together: every step's loss
   (a function of the weights before it) and the final weights agree to
   float rounding; both workers end with the same weights; the loss falls;
   the chief's file samples in this process."""
-  pytest.importorskip("jax")
+  pytest.importorskip(backend)
   dist_file = str(tmp_path / "dist.weights.h5")
   single_file = str(tmp_path / "single.weights.h5")
   hosts = ",".join(distributed.free_local_hosts(2))
-  workers = [_launch(dist_file, 4, ["--worker_hosts=" + hosts,
+  workers = [_launch(backend, dist_file, 4, ["--worker_hosts=" + hosts,
                                     "--task_index=%d" % i])
              for i in (1, 0)]
-  single = _launch(single_file, 8)
+  single = _launch(backend, single_file, 8)
   try:
     (out1, losses1, fp1), (out0, losses0, fp0) = map(_finish, workers)
     _, single_losses, _ = _finish(single)

@@ -1,27 +1,35 @@
-"""Training a Keras twin across processes: Keras 3's distribution API on JAX.
+"""Training a Keras twin across processes, on either of two engines.
 
-Every worker process runs the same Keras model and the same
-``train_on_batch`` loop; ``keras.distribution.DataParallel`` over all the
-processes' devices makes each step one step on the workers' batches
-together (JAX all-reduces the gradients with its CPU collectives, gloo):
-worker ``i`` of ``N`` passes its own batch, Keras assembles the global batch
-from the processes' parts, the loss is the mean over all of it, and every
-worker applies the same update. Started like the TF1 side's workers::
+Every worker process builds the same Keras model from the same seed and
+runs the same loop on its own batch; each step is one step on all the
+workers' batches together (the loss their mean, the gradients all-reduced),
+and every worker applies the same update. Started like the TF1 side's
+workers (no parameter server: every worker holds the variables)::
 
   python -m tf1_models.char_rnn --mode=keras_train --backend=jax \\
       --worker_hosts=h:2223,h:2224 --task_index=0     # the chief
   ... --task_index=1
 
-The first worker host is the coordinator (``jax.distributed``'s service
-listens on its port); the other hosts' ports are not used, only their
-count. There is no parameter server: every worker holds the variables.
+``--backend=jax``: Keras 3's distribution API, ``DataParallel`` over all
+the processes' devices (``jax.distributed``, CPU collectives over gloo);
+``train_on_batch`` works unchanged, Keras assembling the global batch from
+the processes' parts. The first worker host is the coordinator (its port
+is jax's coordination service); the others' ports are not used.
 
-Measured (tests/test_keras_distributed.py): two processes end, after
-several Adam steps, within float rounding (~1e-7) of one process training on
-the concatenated batches, and both workers hold identical weights.
+``--backend=tensorflow``: ``tf.distribute.MultiWorkerMirroredStrategy``
+(TF_CONFIG from the hosts, each listening on its port) with a hand-written
+step (``train_step``): Keras 3's ``fit`` and ``train_on_batch`` fail under
+it.
+
+Measured (tests/test_keras_distributed.py, both engines): two processes'
+per-step losses and final weights equal, to float rounding (~1e-7), those
+of one process training on the concatenated batches, and both workers hold
+the same weights.
 """
 
 import dataclasses
+import json
+import os
 from typing import Optional, Sequence
 
 from tf1_models.errors import UserError
@@ -68,26 +76,79 @@ class Workers:
   def is_chief(self):
     return self.task_index == 0
 
-  def describe(self):
-    return "worker %d of %d (Keras DataParallel on JAX, coordinator %s)" % (
-        self.task_index, self.num_workers, self.hosts[0])
+  def describe(self, backend):
+    return "worker %d of %d (%s)" % (
+        self.task_index, self.num_workers,
+        "Keras DataParallel on JAX, coordinator %s" % self.hosts[0]
+        if backend == "jax" else "MultiWorkerMirroredStrategy")
 
 
 def start(workers):
-  """Join the other workers and make Keras data-parallel over all their
-  devices. Call before any Keras variable is created; the backend must be
-  JAX (``--backend=jax``)."""
+  """Join the other workers; call before any Keras variable is created.
+
+  JAX: Keras becomes data-parallel over all the workers' devices (returns
+  None). TensorFlow: returns a ``MultiWorkerMirroredStrategy`` (TF_CONFIG
+  set from the hosts) to build the model under and step with
+  ``train_step``."""
   import keras  # pylint: disable=import-outside-toplevel
   backend = keras.backend.backend()
-  if backend != "jax":
-    raise UserError(
-        "--mode=keras_train across processes runs on the JAX backend "
-        "(Keras 3's distribution API); add --backend=jax (got %s)" % backend)
-  # Every process must reach this; jax waits (up to 5 minutes) for all.
-  keras.distribution.initialize(",".join(workers.hosts), workers.num_workers,
-                                workers.task_index)
-  keras.distribution.set_distribution(keras.distribution.DataParallel(
-      devices=keras.distribution.list_devices()))
+  if backend == "jax":
+    # Every process must reach this; jax waits (up to 5 minutes) for all.
+    keras.distribution.initialize(",".join(workers.hosts),
+                                  workers.num_workers, workers.task_index)
+    keras.distribution.set_distribution(keras.distribution.DataParallel(
+        devices=keras.distribution.list_devices()))
+    return None
+  if backend == "tensorflow":
+    os.environ["TF_CONFIG"] = json.dumps({
+        "cluster": {"worker": list(workers.hosts)},
+        "task": {"type": "worker", "index": workers.task_index}})
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  raise UserError(
+      "--mode=keras_train across processes runs on --backend=jax (Keras 3's "
+      "distribution API) or --backend=tensorflow (MultiWorkerMirroredStrategy"
+      "), not on %s" % backend)
+
+
+def train_step(model, strategy=None):
+  """``(x, y) -> loss``: one optimizer step of a compiled ``model``.
+
+  Not on TensorFlow: ``model.train_on_batch`` (on JAX, under
+  ``DataParallel`` when ``start`` set it). On TensorFlow, a hand-written
+  step, run by ``strategy`` (one replica per worker) when given: the
+  embedding's ``IndexedSlices`` gradient is made dense first (duplicate rows
+  summed, as TF1's Adam takes it), and the loss is the compiled loss as is.
+  Under a strategy Keras 3 already divides a loss by the number of
+  replicas and its optimizer already sums the gradients over them
+  (``apply_gradients`` all-reduces): dividing once more, as a tf.distribute
+  custom loop usually does, halves the gradient; with Adam that is nearly
+  invisible, except where a gradient is near epsilon (measured: weights a
+  few % off after 4 steps). ``fit`` and ``train_on_batch`` themselves fail
+  under this strategy with Keras 3.15 (their inputs arrive as
+  ``PerReplica`` values Keras cannot convert)."""
+  import keras  # pylint: disable=import-outside-toplevel
+  if keras.backend.backend() != "tensorflow":
+    return lambda x, y: float(model.train_on_batch(x, y))
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  variables = model.trainable_variables
+
+  def replica_step(x, y):
+    with tf.GradientTape() as tape:
+      loss = model.loss(y, model(x, training=True))
+    grads = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables)]
+    model.optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+  @tf.function(reduce_retracing=True)
+  def step(x, y):
+    if strategy is None:
+      return replica_step(x, y)
+    # Each replica's loss is its mean over the global batch's share.
+    return strategy.reduce("SUM", strategy.run(replica_step, args=(x, y)),
+                           axis=None)
+
+  return lambda x, y: float(step(tf.constant(x), tf.constant(y)))
 
 
 def stop():

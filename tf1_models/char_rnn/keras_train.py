@@ -7,8 +7,11 @@ weights plus ``<keras_file>.run.json``, which ``--mode=keras_sample`` and
 ``--mode=import_keras`` (to a TF1 checkpoint) read. Any backend in one
 process.
 
-Across processes (``--worker_hosts``, ``--task_index``; JAX backend, see
-``tf1_models.keras_distributed``): global step ``s`` is the single-process
+On TensorFlow the step densifies the embedding's gradient first, as TF1's
+Adam sees it (``keras_distributed.train_step``).
+
+Across processes (``--worker_hosts``, ``--task_index``; ``--backend=jax``
+or ``tensorflow``, see ``tf1_models.keras_distributed``): global step ``s`` is the single-process
 batches ``s*N .. s*N+N-1``, worker ``i`` taking batch ``s*N+i`` (poem
 batches padded to their longest), so ``--batch_size`` is per worker and an
 epoch has ``N`` times fewer steps. Every worker holds the same weights; the
@@ -19,6 +22,7 @@ an existing ``--keras_file`` (so a trained model is never overwritten); the
 file is written at the end, to a temporary name and renamed.
 """
 
+import contextlib
 import math
 import os
 import time
@@ -73,8 +77,7 @@ def train(config, keras_file, workers=None, log=print):
   ``(steps, losses)``, the loss of every step (the mean over all the
   workers' batches)."""
   _check(config, keras_file)
-  if workers is not None:
-    keras_distributed.start(workers)
+  strategy = None if workers is None else keras_distributed.start(workers)
   import keras  # pylint: disable=import-outside-toplevel
   from tf1_models.char_rnn import keras_model  # pylint: disable=import-outside-toplevel
   n = 1 if workers is None else workers.num_workers
@@ -83,20 +86,24 @@ def train(config, keras_file, workers=None, log=print):
   steps = global_steps(config, data.steps_per_epoch, n)
   pad_id = data.vocab.id(data_lib.PAD) if fmt == "poems" else None
   keras.utils.set_random_seed(config.seed)  # the same weights everywhere
-  net = keras_model.KerasCharRNN(config.model, len(data.vocab),
-                                 config.rnn_size, config.num_layers)
-  net.compile(config.learning_rate)
+  with (contextlib.nullcontext() if strategy is None else strategy.scope()):
+    net = keras_model.KerasCharRNN(config.model, len(data.vocab),
+                                   config.rnn_size, config.num_layers)
+    net.compile(config.learning_rate)
+    net.model.optimizer.build(net.model.trainable_variables)
+  train_step = keras_distributed.train_step(net.model, strategy)
   log("keras_train on %s: %s %dx%d, vocabulary %d, %d steps of %d x %d "
       "sequences%s" % (
           keras.backend.backend(), config.model, config.num_layers,
           config.rnn_size, len(data.vocab), steps, n, config.batch_size,
-          "" if workers is None else "; " + workers.describe()))
+          "" if workers is None else "; " + workers.describe(
+              keras.backend.backend())))
   losses = []
   start = time.time()
   for step in range(steps):
     x, y = keras_distributed.step_batches(
         lambda i: data_lib.batch_at(data, i), step, n, pad_id)[rank]
-    loss = float(net.model.train_on_batch(x, y))
+    loss = train_step(x, y)
     if not math.isfinite(loss):
       raise TrainingDiverged(
           "loss became %s at step %d; nothing was written; lower "
