@@ -154,6 +154,9 @@ def test_two_worker_processes_train_like_one_process_on_both_batches(
       if proc.poll() is None:
         proc.kill()
   assert "worker 0 of 2" in out0 and "worker 1 of 2" in out1
+  # --backend took effect although TensorFlow (imported by the package)
+  # imports keras.
+  assert "keras_train on %s:" % backend in out0
   assert len(losses0) == 5 and losses0[-1] < losses0[0] - 0.1
   np.testing.assert_array_equal(losses0, losses1)
   assert fp0 == fp1  # the same weights in both workers
