@@ -98,7 +98,8 @@ def test_bad_keras_train_requests_are_one_line_errors(tmp_path):
   assert os.listdir(tmp_path) == ["old.weights.h5"]
 
 
-def test_one_process_trains_and_the_weights_sample(tmp_path):
+def test_one_process_trains_and_the_weights_sample_in_keras_and_tf1(
+    tmp_path):
   keras_file = str(tmp_path / "m.weights.h5")
   lines = []
   steps, losses = keras_train.train(_config(max_steps=6), keras_file,
@@ -107,7 +108,14 @@ def test_one_process_trains_and_the_weights_sample(tmp_path):
   assert any(l.startswith("weights fingerprint ") for l in lines)
   net, vocab, cfg = keras_sample.load(keras_file)
   assert (cfg["format"], len(vocab), net.rnn_size) == ("text", 61, 16)
-  assert len(keras_sample.sample(keras_file, "Th", 10)) == 12
+  greedy = keras_sample.sample(keras_file, "Th", 20, 0.0)
+  assert len(greedy) == 22
+  # Converted to a TF1 checkpoint, the TF1 sampler writes the same text.
+  from tf1_models.char_rnn import runner  # pylint: disable=import-outside-toplevel
+  config = _config(checkpoint_dir=str(tmp_path / "tf1"), prime="Th",
+                   length=20, temperature=0.0)
+  runner.import_keras(config, keras_file, log=lambda *_: None)
+  assert runner.sample(config) == greedy
 
 
 def _launch(backend, keras_file, batch_size, extra=()):
@@ -168,3 +176,16 @@ def test_two_worker_processes_train_like_one_process_on_both_batches(
   # The chief printed its greedy sample; the same file gives it here, in
   # one process on the TensorFlow backend.
   assert keras_sample.sample(dist_file, "", 20, 0.0) in out0
+
+
+def test_backend_flag_takes_effect_although_tensorflow_imports_keras():
+  """Importing the package imports TensorFlow, which imports keras: a
+  command's ``--backend`` must be in place before that."""
+  pytest.importorskip("jax")
+  code = ("import sys; sys.argv[1:] = ['--mode=keras_sample', '--backend', "
+          "'jax']; import tf1_models, keras; print(keras.backend.backend())")
+  env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+  out = subprocess.run([sys.executable, "-c", code], cwd=REPO,
+                       env=dict(env, PYTHONPATH=REPO), capture_output=True,
+                       text=True, timeout=120, check=True).stdout
+  assert out.split() == ["jax"]
