@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -118,15 +119,16 @@ def test_one_process_trains_and_the_weights_sample_in_keras_and_tf1(
   assert runner.sample(config) == greedy
 
 
-def _launch(backend, keras_file, batch_size, extra=()):
+def _launch(backend, keras_file, batch_size, extra=(),
+            stdout=subprocess.PIPE):
   env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED="1")
   cmd = [sys.executable, "-m", "tf1_models.char_rnn", "--mode=keras_train",
          "--backend=" + backend, "--config=test", "--corpus=" + TEXT,
-         "--format=text", "--max_steps=5", "--log_every=1", "--length=20", "--temperature=0",
-         "--batch_size=%d" % batch_size, "--keras_file=" + keras_file]
+         "--format=text", "--max_steps=5", "--log_every=1", "--length=20",
+         "--temperature=0", "--batch_size=%d" % batch_size,
+         "--keras_file=" + keras_file]
   return subprocess.Popen(cmd + list(extra), cwd=REPO, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
+                          stdout=stdout, stderr=subprocess.STDOUT, text=True)
 
 
 def _finish(proc):
@@ -189,3 +191,43 @@ def test_backend_flag_takes_effect_although_tensorflow_imports_keras():
                        env=dict(env, PYTHONPATH=REPO), capture_output=True,
                        text=True, timeout=120, check=True).stdout
   assert out.split() == ["jax"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
+def test_a_killed_worker_stops_the_other_with_one_line(tmp_path, backend):
+  """Worker 1 killed mid-run: the chief ends within a minute with exit code
+  2 and one line (no traceback, no JAX shutdown-barrier wait), and writes
+  no file."""
+  pytest.importorskip(backend)
+  keras_file = str(tmp_path / "k.weights.h5")
+  hosts = ",".join(distributed.free_local_hosts(2))
+  logs = [tmp_path / ("w%d.txt" % i) for i in (0, 1)]
+  procs = []
+  try:
+    for i in (1, 0):
+      with open(logs[i], "w") as out:
+        procs.append(_launch(backend, keras_file, 4, [
+            "--worker_hosts=" + hosts, "--task_index=%d" % i,
+            "--max_steps=100000", "--epochs=0"], stdout=out))
+    worker1, chief = procs
+    deadline = time.time() + 240
+    while "step 3/" not in logs[0].read_text() and time.time() < deadline:
+      assert chief.poll() is None, logs[0].read_text()
+      time.sleep(0.5)
+    worker1.kill()
+    worker1.wait()
+    code = chief.wait(timeout=60)
+  finally:
+    for proc in procs:
+      if proc.poll() is None:
+        proc.kill()
+  out = logs[0].read_text()
+  assert code == 2, out
+  errors = [l for l in out.splitlines()
+            if re.match(r"(error|python -m tf1_models.char_rnn: error):", l)]
+  assert len(errors) == 1 and re.search(
+      r"error: worker 0 stopped at step \d+: another worker is gone .*"
+      r"start every worker again", errors[0]), out
+  assert "Traceback" not in out
+  assert not os.path.exists(keras_file)

@@ -30,6 +30,7 @@ the same weights.
 import dataclasses
 import json
 import os
+import sys
 from typing import Optional, Sequence
 
 from tf1_models.errors import UserError
@@ -149,6 +150,50 @@ def train_step(model, strategy=None):
                            axis=None)
 
   return lambda x, y: float(step(tf.constant(x), tf.constant(y)))
+
+
+class WorkerLost(UserError):
+  """Another worker of the run died or became unreachable mid-run."""
+
+
+def peer_errors():
+  """The exceptions a step raises when another worker is gone (a
+  collective's connection reset or aborted)."""
+  import keras  # pylint: disable=import-outside-toplevel
+  if keras.backend.backend() == "jax":
+    import jax  # pylint: disable=import-outside-toplevel
+    return (jax.errors.JaxRuntimeError,)
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  return (tf.errors.OpError,)
+
+
+def _reason(error):
+  """The informative line of a collective's error (TensorFlow's first line
+  is only "Graph execution error:")."""
+  lines = [l.strip() for l in str(error).splitlines() if l.strip()]
+  for line in lines:
+    if any(w in line.lower() for w in ("reset", "abort", "unavailable")):
+      return line[:200]
+  return lines[0][:200] if lines else type(error).__name__
+
+
+def lost(workers, step, error):
+  """Stop this worker after ``error`` (one of ``peer_errors``) at ``step``.
+
+  Raises ``WorkerLost``. On JAX the process ends here instead (the one line
+  on stderr, exit code 2): jax's exit handler would wait for the dead worker
+  at its shutdown barrier for 5 minutes, then abort with a C++ fatal
+  error."""
+  import keras  # pylint: disable=import-outside-toplevel
+  message = ("worker %d stopped at step %d: another worker is gone (%s); "
+             "keras_train does not resume: start every worker again" % (
+                 workers.task_index, step, _reason(error)))
+  if keras.backend.backend() == "jax":
+    sys.stderr.write("error: %s\n" % message)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os._exit(WorkerLost.exit_code)  # pylint: disable=protected-access
+  raise WorkerLost(message)
 
 
 def stop():

@@ -103,7 +103,12 @@ def train(config, keras_file, workers=None, log=print):
   for step in range(steps):
     x, y = keras_distributed.step_batches(
         lambda i: data_lib.batch_at(data, i), step, n, pad_id)[rank]
-    loss = train_step(x, y)
+    try:
+      loss = train_step(x, y)
+    except Exception as e:  # pylint: disable=broad-except
+      if workers is None or not isinstance(e, keras_distributed.peer_errors()):
+        raise
+      keras_distributed.lost(workers, step + 1, e)
     if not math.isfinite(loss):
       raise TrainingDiverged(
           "loss became %s at step %d; nothing was written; lower "
