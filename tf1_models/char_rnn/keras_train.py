@@ -77,14 +77,14 @@ def train(config, keras_file, workers=None, log=print):
   ``(steps, losses)``, the loss of every step (the mean over all the
   workers' batches)."""
   _check(config, keras_file)
+  n = 1 if workers is None else workers.num_workers
+  rank = 0 if workers is None else workers.task_index
+  fmt, data = data_lib.load_data(config, log)  # bad corpora: before joining
+  steps = global_steps(config, data.steps_per_epoch, n)
+  pad_id = data.vocab.id(data_lib.PAD) if fmt == "poems" else None
   strategy = None if workers is None else keras_distributed.start(workers)
   import keras  # pylint: disable=import-outside-toplevel
   from tf1_models.char_rnn import keras_model  # pylint: disable=import-outside-toplevel
-  n = 1 if workers is None else workers.num_workers
-  rank = 0 if workers is None else workers.task_index
-  fmt, data = data_lib.load_data(config, log)
-  steps = global_steps(config, data.steps_per_epoch, n)
-  pad_id = data.vocab.id(data_lib.PAD) if fmt == "poems" else None
   keras.utils.set_random_seed(config.seed)  # the same weights everywhere
   with (contextlib.nullcontext() if strategy is None else strategy.scope()):
     net = keras_model.KerasCharRNN(config.model, len(data.vocab),
