@@ -112,7 +112,7 @@ def test_one_process_trains_and_the_weights_sample_in_keras_and_tf1(
   greedy = keras_sample.sample(keras_file, "Th", 20, 0.0)
   assert len(greedy) == 22
   # Converted to a TF1 checkpoint, the TF1 sampler writes the same text.
-  from tf1_models.char_rnn import runner  # pylint: disable=import-outside-toplevel
+  from tf1_models.char_rnn import runner  # pylint: disable=g-import-not-at-top
   config = _config(checkpoint_dir=str(tmp_path / "tf1"), prime="Th",
                    length=20, temperature=0.0)
   runner.import_keras(config, keras_file, log=lambda *_: None)

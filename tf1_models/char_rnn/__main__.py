@@ -46,7 +46,8 @@ flags.DEFINE_enum("mode", "train",
                   "model on --backend (needs no TensorFlow). keras_train: "
                   "train the Keras twin on --backend from --seed into a new "
                   "--keras_file, then sample; across processes with "
-                  "--worker_hosts/--task_index on --backend=jax.")
+                  "--worker_hosts/--task_index on --backend=jax or "
+                  "tensorflow.")
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")

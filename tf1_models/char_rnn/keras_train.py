@@ -11,10 +11,10 @@ On TensorFlow the step densifies the embedding's gradient first, as TF1's
 Adam sees it (``keras_distributed.train_step``).
 
 Across processes (``--worker_hosts``, ``--task_index``; ``--backend=jax``
-or ``tensorflow``, see ``tf1_models.keras_distributed``): global step ``s`` is the single-process
-batches ``s*N .. s*N+N-1``, worker ``i`` taking batch ``s*N+i`` (poem
-batches padded to their longest), so ``--batch_size`` is per worker and an
-epoch has ``N`` times fewer steps. Every worker holds the same weights; the
+or ``tensorflow``, see ``tf1_models.keras_distributed``): global step
+``s`` is the single-process batches ``s*N .. s*N+N-1``, worker ``i``
+taking batch ``s*N+i`` (poem batches padded to their longest), so
+``--batch_size`` is per worker and an epoch has ``N`` times fewer steps. Every worker holds the same weights; the
 chief (task 0) writes the files.
 
 The run trains from the seed's initial weights, never resumes, and refuses
@@ -84,7 +84,8 @@ def train(config, keras_file, workers=None, log=print):
   pad_id = data.vocab.id(data_lib.PAD) if fmt == "poems" else None
   strategy = None if workers is None else keras_distributed.start(workers)
   import keras  # pylint: disable=import-outside-toplevel
-  from tf1_models.char_rnn import keras_model  # pylint: disable=import-outside-toplevel
+  # pylint: disable=import-outside-toplevel
+  from tf1_models.char_rnn import keras_model
   keras.utils.set_random_seed(config.seed)  # the same weights everywhere
   with (contextlib.nullcontext() if strategy is None else strategy.scope()):
     net = keras_model.KerasCharRNN(config.model, len(data.vocab),

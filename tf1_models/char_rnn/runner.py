@@ -17,7 +17,8 @@ from tf1_models import (configs, corpus, distributed, files, serving,
                         tf1_weights, training)
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
-from tf1_models.char_rnn.data import format_poem, load_data  # noqa: F401 (re-export)
+# Re-exported: callers and tests use runner.format_poem / runner.load_data.
+from tf1_models.char_rnn.data import format_poem, load_data  # noqa: F401
 from tf1_models.char_rnn import keras_model, keras_sample
 from tf1_models.char_rnn import model as model_lib
 from tf1_models.char_rnn import config as config_lib
