@@ -47,4 +47,21 @@ def _import_tensorflow_quietly():
         sys.stderr.write("".join(kept))
 
 
+def _backend_from_command_line():
+  """Importing TensorFlow imports ``keras``, which fixes its backend then:
+  so a valid, installed ``--backend`` of a ``python -m tf1_models...``
+  command becomes ``KERAS_BACKEND`` first (``cli.preselect_backend`` checks
+  the flag and reports bad values)."""
+  import importlib.util  # pylint: disable=g-import-not-at-top
+  args = sys.argv[1:]
+  for i, arg in enumerate(args):
+    value = (arg.split("=", 1)[1] if arg.startswith("--backend=") else
+             args[i + 1] if arg == "--backend" and i + 1 < len(args) else
+             None)
+    if (value in ("tensorflow", "jax", "torch") and "keras" not in sys.modules
+        and importlib.util.find_spec(value) is not None):
+      os.environ["KERAS_BACKEND"] = value
+
+
+_backend_from_command_line()
 _import_tensorflow_quietly()

@@ -6,6 +6,9 @@
   python -m tf1_models.char_rnn --mode=export_keras --keras_file=m.weights.h5
   python -m tf1_models.char_rnn --mode=keras_sample --keras_file=m.weights.h5 --backend=jax
   python -m tf1_models.char_rnn --mode=export           # SavedModel for TF Serving
+  python -m tf1_models.char_rnn --mode=keras_train --keras_file=k.weights.h5 \
+      --backend=jax --worker_hosts=localhost:2223,localhost:2224 --task_index=0
+                                                        # the Keras twin, one of 2 workers
   python -m tf1_models.char_rnn --ps_hosts=localhost:2222 \
       --worker_hosts=localhost:2223,localhost:2224 --job_name=worker --task_index=0
                                                         # one task of a distributed run
@@ -31,7 +34,7 @@ flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/char_rnn/config.py.")
 flags.DEFINE_enum("mode", "train",
                   ["train", "sample", "export", "export_keras",
-                   "import_keras", "keras_sample"],
+                   "import_keras", "keras_sample", "keras_train"],
                   "train: train or resume, then print a sample. sample: only "
                   "sample from --checkpoint_dir. export: write the sampler as "
                   "a SavedModel for TF Serving in --export_dir/<step>/ "
@@ -40,7 +43,11 @@ flags.DEFINE_enum("mode", "train",
                   "checkpoint as Keras weights (--keras_file). import_keras: "
                   "write --keras_file as a TF1 checkpoint in --checkpoint_dir. "
                   "keras_sample: sample from --keras_file with the Keras "
-                  "model on --backend (needs no TensorFlow).")
+                  "model on --backend (needs no TensorFlow). keras_train: "
+                  "train the Keras twin on --backend from --seed into a new "
+                  "--keras_file, then sample; across processes with "
+                  "--worker_hosts/--task_index on --backend=jax or "
+                  "tensorflow.")
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
@@ -95,7 +102,16 @@ cli.define_cluster_flags()
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
-  if FLAGS.mode == "keras_sample":
+  if FLAGS.mode == "keras_train":
+    # pylint: disable=import-outside-toplevel
+    from tf1_models import keras_distributed
+    from tf1_models.char_rnn import keras_train
+    workers = keras_distributed.Workers.from_flags(
+        FLAGS.worker_hosts, FLAGS.task_index, FLAGS.ps_hosts, FLAGS.job_name)
+    keras_train.train(config, FLAGS.keras_file, workers)
+    if workers is not None and not workers.is_chief:
+      return 0  # the chief samples
+  if FLAGS.mode in ("keras_train", "keras_sample"):
     from tf1_models.char_rnn import keras_sample  # pylint: disable=import-outside-toplevel
     print(keras_sample.sample(FLAGS.keras_file, config.prime, config.length,
                               config.temperature, config.top_k, config.seed))

@@ -26,6 +26,7 @@ Presets (``--config=NAME``; any flag given explicitly overrides the preset):
 import dataclasses
 
 from tf1_models import configs
+from tf1_models.errors import UserError
 
 MODELS = ("rnn", "gru", "lstm")
 FORMATS = ("auto", "poems", "text")
@@ -96,3 +97,19 @@ PRESETS = {
 def preset(name, **overrides):
   """A preset with ``overrides`` applied (unknown keys raise TypeError)."""
   return configs.choose(PRESETS, name, **overrides)
+
+
+def validate(config):
+  """One-line errors for a bad model, format, graph, sampler or
+  non-positive size."""
+  configs.require_choice("model", config.model, MODELS)
+  configs.require_choice("format", config.format, FORMATS)
+  configs.require_choice("lstm_impl", config.lstm_impl, LSTM_IMPLS)
+  configs.require_choice("sampler", config.sampler, SAMPLERS)
+  if config.model != "lstm" and config.lstm_impl != "cell":
+    raise UserError("--lstm_impl=%s is for --model=lstm; the %s model has "
+                    "only the seed's graph (--lstm_impl=cell)"
+                    % (config.lstm_impl, config.model))
+  configs.require_positive(config, ("rnn_size", "num_layers", "batch_size",
+                                    "seq_length"))
+  configs.require_positive_float(config, "learning_rate")

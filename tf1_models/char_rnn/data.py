@@ -25,6 +25,7 @@ from typing import List
 
 import numpy as np
 
+from tf1_models import corpus
 from tf1_models.corpus import Vocabulary
 from tf1_models.errors import CorpusError
 
@@ -153,3 +154,28 @@ def format_poem(text):
   if line:
     lines.append(line)
   return "\n".join(lines)
+
+
+def load_data(config, log=print):
+  """Read the corpus and build poem or text batches."""
+  path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
+                                       config.shipped_corpus)
+  text = corpus.read_text(path)
+  fmt = config.format
+  if fmt == "auto":
+    fmt = "poems" if looks_like_poems(text) else "text"
+  log("corpus: %s (%s, %d characters, read as %s)" %
+      (path, origin, len(text), fmt))
+  if fmt == "poems":
+    return fmt, poem_data(text, config.batch_size)
+  return fmt, text_data(text, config.batch_size, config.seq_length,
+                        config.val_fraction, config.seed)
+
+
+def batch_at(data, step):
+  """``(x, y)`` of global batch ``step`` (epochs wrap around; plain text is
+  reshuffled per epoch)."""
+  epoch, index = divmod(step, data.steps_per_epoch)
+  if isinstance(data, PoemData):
+    return data.batch(index)
+  return data.batch(index, epoch)

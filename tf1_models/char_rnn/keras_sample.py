@@ -18,8 +18,19 @@ from tf1_models.corpus import Vocabulary
 from tf1_models.errors import UserError
 
 
+MODEL_NAME = "char_rnn"
+
+
 def meta_path(keras_file):
   return keras_file + ".run.json"
+
+
+def run_meta(config, fmt, vocab):
+  """The ``run.json`` contents of a run: model config, format, vocabulary
+  (what sampling and converting need besides the weights)."""
+  cfg = config.model_config()
+  cfg["format"] = fmt
+  return {"model": MODEL_NAME, "config": cfg, "vocab": vocab.to_json()}
 
 
 def load(keras_file):

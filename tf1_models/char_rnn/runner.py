@@ -17,15 +17,14 @@ from tf1_models import (configs, corpus, distributed, files, serving,
                         tf1_weights, training)
 from tf1_models.char_rnn import convert
 from tf1_models.char_rnn import data as data_lib
-from tf1_models.char_rnn.data import format_poem  # noqa: F401 (re-export)
+from tf1_models.char_rnn.data import format_poem, load_data  # noqa: F401 (re-export)
 from tf1_models.char_rnn import keras_model, keras_sample
 from tf1_models.char_rnn import model as model_lib
-from tf1_models.char_rnn.config import (FORMATS, LSTM_IMPLS, MODELS,
-                                         SAMPLERS)
+from tf1_models.char_rnn import config as config_lib
 from tf1_models.errors import UserError
 
 v1 = tf.compat.v1
-MODEL_NAME = "char_rnn"
+MODEL_NAME = keras_sample.MODEL_NAME
 
 
 def checkpoint_dir(config):
@@ -33,40 +32,8 @@ def checkpoint_dir(config):
                                                config.model)
 
 
-def validate(config):
-  configs.require_choice("model", config.model, MODELS)
-  configs.require_choice("format", config.format, FORMATS)
-  configs.require_choice("lstm_impl", config.lstm_impl, LSTM_IMPLS)
-  configs.require_choice("sampler", config.sampler, SAMPLERS)
-  if config.model != "lstm" and config.lstm_impl != "cell":
-    raise UserError("--lstm_impl=%s is for --model=lstm; the %s model has "
-                    "only the seed's graph (--lstm_impl=cell)"
-                    % (config.lstm_impl, config.model))
-  configs.require_positive(config, ("rnn_size", "num_layers", "batch_size",
-                                    "seq_length"))
-  configs.require_positive_float(config, "learning_rate")
-
-
-def load_data(config, log=print):
-  """Read the corpus and build poem or text batches."""
-  path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
-                                       config.shipped_corpus)
-  text = corpus.read_text(path)
-  fmt = config.format
-  if fmt == "auto":
-    fmt = "poems" if data_lib.looks_like_poems(text) else "text"
-  log("corpus: %s (%s, %d characters, read as %s)" %
-      (path, origin, len(text), fmt))
-  if fmt == "poems":
-    return fmt, data_lib.poem_data(text, config.batch_size)
-  return fmt, data_lib.text_data(text, config.batch_size, config.seq_length,
-                                 config.val_fraction, config.seed)
-
-
-def _meta(config, fmt, vocab):
-  cfg = config.model_config()
-  cfg["format"] = fmt
-  return {"model": MODEL_NAME, "config": cfg, "vocab": vocab.to_json()}
+validate = config_lib.validate
+_meta = keras_sample.run_meta
 
 
 def build_train_task(config, fmt, data, replication=None):
@@ -89,11 +56,7 @@ def build_train_task(config, fmt, data, replication=None):
   steps = data.steps_per_epoch
 
   def feed(step):
-    epoch, index = divmod(step, steps)
-    if fmt == "poems":
-      x, y = data.batch(index)
-    else:
-      x, y = data.batch(index, epoch)
+    x, y = data_lib.batch_at(data, step)
     return {input_data: x, output_targets: y}
 
   evaluate = None

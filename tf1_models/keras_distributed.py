@@ -1,0 +1,224 @@
+"""Training a Keras twin across processes, on either of two engines.
+
+Every worker process builds the same Keras model from the same seed and
+runs the same loop on its own batch; each step is one step on all the
+workers' batches together (the loss their mean, the gradients all-reduced),
+and every worker applies the same update. Started like the TF1 side's
+workers (no parameter server: every worker holds the variables)::
+
+  python -m tf1_models.char_rnn --mode=keras_train --backend=jax \\
+      --worker_hosts=h:2223,h:2224 --task_index=0     # the chief
+  ... --task_index=1
+
+``--backend=jax``: Keras 3's distribution API, ``DataParallel`` over all
+the processes' devices (``jax.distributed``, CPU collectives over gloo);
+``train_on_batch`` works unchanged, Keras assembling the global batch from
+the processes' parts. The first worker host is the coordinator (its port
+is jax's coordination service); the others' ports are not used.
+
+``--backend=tensorflow``: ``tf.distribute.MultiWorkerMirroredStrategy``
+(TF_CONFIG from the hosts, each listening on its port) with a hand-written
+step (``train_step``): Keras 3's ``fit`` and ``train_on_batch`` fail under
+it.
+
+Measured (tests/test_keras_distributed.py, both engines): two processes'
+per-step losses and final weights equal, to float rounding (~1e-7), those
+of one process training on the concatenated batches, and both workers hold
+the same weights.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+from typing import Optional, Sequence
+
+from tf1_models.errors import UserError
+
+
+def parse_hosts(flag, value):
+  """``host:port,...`` -> a tuple; a one-line ``UserError`` for a bad
+  entry."""
+  hosts = tuple(h.strip() for h in value.split(",") if h.strip())
+  for host in hosts:
+    name, _, port = host.rpartition(":")
+    if not name or not port.isdigit():
+      raise UserError("bad host %r in --%s; write host:port" % (host, flag))
+  return hosts
+
+
+@dataclasses.dataclass
+class Workers:
+  """This process's place among the workers of a Keras run."""
+  hosts: Sequence[str]
+  task_index: int
+
+  @classmethod
+  def from_flags(cls, worker_hosts, task_index, ps_hosts="",
+                 job_name="") -> Optional["Workers"]:
+    """None for one process (no ``--worker_hosts``); else checked."""
+    if ps_hosts.strip() or job_name not in ("", "worker"):
+      raise UserError("--mode=keras_train has no parameter servers: give "
+                      "only --worker_hosts and --task_index (every worker "
+                      "holds the variables)")
+    hosts = parse_hosts("worker_hosts", worker_hosts)
+    if not hosts:
+      return None
+    if not 0 <= task_index < len(hosts):
+      raise UserError("--task_index=%d is out of range: there are %d "
+                      "worker hosts" % (task_index, len(hosts)))
+    return cls(hosts, task_index)
+
+  @property
+  def num_workers(self):
+    return len(self.hosts)
+
+  @property
+  def is_chief(self):
+    return self.task_index == 0
+
+  def describe(self, backend):
+    return "worker %d of %d (%s)" % (
+        self.task_index, self.num_workers,
+        "Keras DataParallel on JAX, coordinator %s" % self.hosts[0]
+        if backend == "jax" else "MultiWorkerMirroredStrategy")
+
+
+def start(workers):
+  """Join the other workers; call before any Keras variable is created.
+
+  JAX: Keras becomes data-parallel over all the workers' devices (returns
+  None). TensorFlow: returns a ``MultiWorkerMirroredStrategy`` (TF_CONFIG
+  set from the hosts) to build the model under and step with
+  ``train_step``."""
+  import keras  # pylint: disable=import-outside-toplevel
+  backend = keras.backend.backend()
+  if backend == "jax":
+    # Every process must reach this; jax waits (up to 5 minutes) for all.
+    keras.distribution.initialize(",".join(workers.hosts),
+                                  workers.num_workers, workers.task_index)
+    keras.distribution.set_distribution(keras.distribution.DataParallel(
+        devices=keras.distribution.list_devices()))
+    return None
+  if backend == "tensorflow":
+    os.environ["TF_CONFIG"] = json.dumps({
+        "cluster": {"worker": list(workers.hosts)},
+        "task": {"type": "worker", "index": workers.task_index}})
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  raise UserError(
+      "--mode=keras_train across processes runs on --backend=jax (Keras 3's "
+      "distribution API) or --backend=tensorflow (MultiWorkerMirroredStrategy"
+      "), not on %s" % backend)
+
+
+def train_step(model, strategy=None):
+  """``(x, y) -> loss``: one optimizer step of a compiled ``model``.
+
+  Not on TensorFlow: ``model.train_on_batch`` (on JAX, under
+  ``DataParallel`` when ``start`` set it). On TensorFlow, a hand-written
+  step, run by ``strategy`` (one replica per worker) when given: the
+  embedding's ``IndexedSlices`` gradient is made dense first (duplicate rows
+  summed, as TF1's Adam takes it), and the loss is the compiled loss as is.
+  Under a strategy Keras 3 already divides a loss by the number of
+  replicas and its optimizer already sums the gradients over them
+  (``apply_gradients`` all-reduces): dividing once more, as a tf.distribute
+  custom loop usually does, halves the gradient; with Adam that is nearly
+  invisible, except where a gradient is near epsilon (measured: weights a
+  few % off after 4 steps). ``fit`` and ``train_on_batch`` themselves fail
+  under this strategy with Keras 3.15 (their inputs arrive as
+  ``PerReplica`` values Keras cannot convert)."""
+  import keras  # pylint: disable=import-outside-toplevel
+  if keras.backend.backend() != "tensorflow":
+    return lambda x, y: float(model.train_on_batch(x, y))
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  variables = model.trainable_variables
+
+  def replica_step(x, y):
+    with tf.GradientTape() as tape:
+      loss = model.loss(y, model(x, training=True))
+    grads = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables)]
+    model.optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+  @tf.function(reduce_retracing=True)
+  def step(x, y):
+    if strategy is None:
+      return replica_step(x, y)
+    # Each replica's loss is its mean over the global batch's share.
+    return strategy.reduce("SUM", strategy.run(replica_step, args=(x, y)),
+                           axis=None)
+
+  return lambda x, y: float(step(tf.constant(x), tf.constant(y)))
+
+
+class WorkerLost(UserError):
+  """Another worker of the run died or became unreachable mid-run."""
+
+
+def peer_errors():
+  """The exceptions a step raises when another worker is gone (a
+  collective's connection reset or aborted)."""
+  import keras  # pylint: disable=import-outside-toplevel
+  if keras.backend.backend() == "jax":
+    import jax  # pylint: disable=import-outside-toplevel
+    return (jax.errors.JaxRuntimeError,)
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  return (tf.errors.OpError,)
+
+
+def _reason(error):
+  """The informative line of a collective's error (TensorFlow's first line
+  is only "Graph execution error:")."""
+  lines = [l.strip() for l in str(error).splitlines() if l.strip()]
+  for line in lines:
+    if any(w in line.lower() for w in ("reset", "abort", "unavailable")):
+      return line[:200]
+  return lines[0][:200] if lines else type(error).__name__
+
+
+def lost(workers, step, error):
+  """Stop this worker after ``error`` (one of ``peer_errors``) at ``step``.
+
+  Raises ``WorkerLost``. On JAX the process ends here instead (the one line
+  on stderr, exit code 2): jax's exit handler would wait for the dead worker
+  at its shutdown barrier for 5 minutes, then abort with a C++ fatal
+  error."""
+  import keras  # pylint: disable=import-outside-toplevel
+  message = ("worker %d stopped at step %d: another worker is gone (%s); "
+             "keras_train does not resume: start every worker again" % (
+                 workers.task_index, step, _reason(error)))
+  if keras.backend.backend() == "jax":
+    sys.stderr.write("error: %s\n" % message)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os._exit(WorkerLost.exit_code)  # pylint: disable=protected-access
+  raise WorkerLost(message)
+
+
+def stop():
+  """Back to one process's own devices (e.g. to sample on the chief alone:
+  a model built under ``DataParallel`` expects every worker's batch)."""
+  import keras  # pylint: disable=import-outside-toplevel
+  keras.distribution.set_distribution(None)
+
+
+def step_batches(batch_at, step, num_workers, pad_id=None):
+  """The ``num_workers`` single-process batches of global ``step``
+  (``step*N .. step*N+N-1``; ``batch_at(index) -> (x, y)``), padded with
+  ``pad_id`` to one width when they differ (``pad_id=None``: they must
+  not). Worker ``i`` trains on item ``i``; one process training on their
+  concatenation takes the same step."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
+  batches = [batch_at(step * num_workers + i) for i in range(num_workers)]
+  width = max(x.shape[1] for x, _ in batches)
+  out = []
+  for x, y in batches:
+    if x.shape[1] < width:
+      if pad_id is None:
+        raise ValueError("batches of different widths and no pad id")
+      extra = ((0, 0), (0, width - x.shape[1]))
+      x = np.pad(x, extra, constant_values=pad_id)
+      y = np.pad(y, extra, constant_values=pad_id)
+    out.append((x, y))
+  return out
