@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tf1_models import distributed
 from tests.cluster_helpers import train_in_cluster
 
 v1 = tf.compat.v1
@@ -214,3 +215,51 @@ def test_seq2seq_buckets_share_one_accumulator(tmp_path):
   assert after.get_tensor(model.global_step.op.name) == 1
   more = runner.train(dataclasses.replace(config, max_steps=2), log=QUIET)
   assert (more.resumed_from, more.step) == (1, 2)
+
+
+def test_models_refuse_what_does_not_run_in_a_cluster(tmp_path):
+  """One-line errors, before any server starts: the Keras next_char, the
+  dynamic seq2seq decoder and text8_lstm's TF 1.x ref-variable mode train
+  in one process only."""
+  from tf1_models.errors import UserError
+  from tf1_models.next_char import config as next_char_config
+  from tf1_models.next_char import runner as next_char
+  from tf1_models.seq2seq import config as seq2seq_config
+  from tf1_models.seq2seq import runner as seq2seq
+  from tf1_models.text8_lstm import config as text8_config
+  from tf1_models.text8_lstm import runner as text8
+  cluster = distributed.Cluster.from_flags("localhost:1", "localhost:2",
+                                           "worker", 0)
+  corpus = _corpus(tmp_path)
+  for train, config, message in [
+      (next_char.train, next_char_config.preset("test", impl="keras",
+                                                corpus=corpus),
+       "is for --impl=tf1"),
+      (seq2seq.train, seq2seq_config.preset("test", decoder="dynamic",
+                                            corpus=corpus),
+       "is for --decoder=legacy"),
+      (text8.train, text8_config.preset("test", tf1_ref_state=True,
+                                        corpus=corpus),
+       "--tf1_ref_state is for one process")]:
+    with pytest.raises(UserError, match=message):
+      train(dataclasses.replace(config, checkpoint_dir=str(tmp_path / "r")),
+            log=QUIET, cluster=cluster)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["text8_lstm", "word2vec", "seq2seq",
+                                   "next_char"])
+def test_every_model_takes_the_cluster_flags(model):
+  """The CLI defines the five flags and checks them (a bad --job_name is a
+  one-line error)."""
+  import subprocess
+  import sys
+  repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  proc = subprocess.run(
+      [sys.executable, "-m", "tf1_models." + model, "--ps_hosts=h:1",
+       "--worker_hosts=h:2,h:3", "--job_name=boss", "--task_index=0",
+       "--nosync_replicas"], capture_output=True, text=True, cwd=repo,
+      env=dict(os.environ, PYTHONPATH=repo), timeout=300)
+  assert proc.returncode != 0
+  assert "--job_name must be ps or worker" in proc.stderr
+  assert "Traceback" not in proc.stderr

@@ -9,8 +9,10 @@ and sends.
 
 * pulled: a variable with a dense gradient is read whole from the ps; one
   with a sparse gradient (``IndexedSlices``: an embedding lookup, a sampled
-  softmax's rows) only in the rows the step gathers, as many as the
-  gradient's indices (an upper bound: repeated ids are counted each time).
+  softmax's rows) is gathered on the ps (``embedding_lookup`` runs beside
+  its variable) and the gathered rows cross the network, one per index of
+  the gradient, repeated ids included (so a lookup of many ids in a small
+  table can move more than the table).
 * pushed, synchronous (``--sync_replicas``, the default): every gradient is
   sent dense (sparse ones are densified before ``SyncReplicasOptimizer``, see
   ``distributed._dense``), i.e. the variable's full size.
@@ -49,14 +51,17 @@ MODELS = {
                  "--neighbours_every=100000"],
     "seq2seq": ["--steps_per_checkpoint=100000", "--log_every=1",
                 "--max_held_out=1"],
-    "text8_lstm": ["--checkpoint_every=100000", "--summary_frequency=1",
-                   "--sample_every=0", "--num_samples=1", "--length=1"],
+    # One process logs a step with the notebook's summary, which scores the
+  # validation text one character per run: keep it short when timing.
+  "text8_lstm": ["--checkpoint_every=100000", "--summary_frequency=1",
+                 "--sample_every=0", "--num_samples=1", "--length=1",
+                 "--valid_size=20"],
 }
 
 LINK_BITS_PER_SECOND = 1e9
 
 
-def _build(model, preset, log):
+def build(model, preset, log):
   """``(config, TrainTask)`` of ``model``'s single-process training graph."""
   # pylint: disable=import-outside-toplevel
   if model == "char_rnn":
@@ -237,7 +242,7 @@ def main(argv):
   cli.quiet_tensorflow()
   for model in FLAGS.models:
     print(report(model, FLAGS.config,
-                 traffic(_build(model, FLAGS.config, lambda *_: None)[1])),
+                 traffic(build(model, FLAGS.config, lambda *_: None)[1])),
           flush=True)
   for model in FLAGS.measure:
     print("\n".join(measure_lines(model, FLAGS.config, FLAGS.steps)),
