@@ -189,13 +189,14 @@ def measure_single(model, preset, steps):
         stderr=subprocess.DEVNULL, text=True))
 
 
-def measure_cluster(model, preset, steps, workers=2):
+def measure_cluster(model, preset, steps, workers=2, sync=True):
   """Global steps/s of 1 ps + ``workers`` synchronous workers (timed on the
-  chief)."""
+  chief); asynchronous (``sync=False``), every worker's update is a global
+  step."""
   with tempfile.TemporaryDirectory() as tmp:
     hosts = distributed.free_local_hosts(1 + workers)
     flags_ = ["--ps_hosts=" + hosts[0], "--worker_hosts=" + ",".join(
-        hosts[1:])]
+        hosts[1:])] + ([] if sync else ["--nosync_replicas"])
     tasks = [("ps", 0)] + [("worker", i) for i in range(workers - 1, -1, -1)]
     procs = [subprocess.Popen(
         _command(model, preset, tmp, steps, *flags_, "--job_name=" + job,
@@ -222,17 +223,24 @@ def define_flags(default_steps=40):
                     "synchronous workers on this machine.")
   flags.DEFINE_integer("steps", default_steps, "Global steps of each timed "
                        "run.")
+  flags.DEFINE_boolean("asynchronous", False, "Also time 1 ps + 2 "
+                       "asynchronous workers (--nosync_replicas).")
 
 
-def measure_lines(model, preset, steps):
+def measure_lines(model, preset, steps, asynchronous=False):
   single = measure_single(model, preset, steps)
   cluster = measure_cluster(model, preset, steps)
-  return ["%-10s --config=%s, %d steps, timed between the first and the last "
-          "logged step:" % (model, preset, steps),
-          "  1 process:             %.2f steps/s" % single,
-          "  1 ps + 2 sync workers: %.2f steps/s = %.2f batches/s (%.2fx the "
-          "single process's batches/s)" % (cluster, 2 * cluster,
-                                           2 * cluster / single)]
+  lines = ["%-10s --config=%s, %d steps, timed between the first and the "
+           "last logged step:" % (model, preset, steps),
+           "  1 process:             %.2f steps/s" % single,
+           "  1 ps + 2 sync workers: %.2f steps/s = %.2f batches/s (%.2fx "
+           "the single process's batches/s)" % (cluster, 2 * cluster,
+                                                2 * cluster / single)]
+  if asynchronous:
+    updates = measure_cluster(model, preset, steps, sync=False)
+    lines.append("  1 ps + 2 async workers: %.2f updates/s = batches/s "
+                 "(%.2fx)" % (updates, updates / single))
+  return lines
 
 
 def main(argv):
@@ -245,8 +253,8 @@ def main(argv):
                  traffic(build(model, FLAGS.config, lambda *_: None)[1])),
           flush=True)
   for model in FLAGS.measure:
-    print("\n".join(measure_lines(model, FLAGS.config, FLAGS.steps)),
-          flush=True)
+    print("\n".join(measure_lines(model, FLAGS.config, FLAGS.steps,
+                                 FLAGS.asynchronous)), flush=True)
   return 0
 
 
