@@ -6,9 +6,10 @@ import threading
 from tf1_models import distributed
 
 
-def train_in_cluster(train, config):
+def train_in_cluster(train, config, last_step=1):
   """``train(config, cluster=...)`` on 2 workers of a fresh 1 ps + 2 worker
-  cluster (threads); returns the chief's ``TrainResult``."""
+  cluster (threads), to global step ``last_step``; returns the chief's
+  ``TrainResult``."""
   ps, w0, w1 = distributed.free_local_hosts(3)
   clusters = [distributed.Cluster.from_flags(ps, w0 + "," + w1, job, i)
               for job, i in (("ps", 0), ("worker", 0), ("worker", 1))]
@@ -29,5 +30,5 @@ def train_in_cluster(train, config):
   for t in threads:
     t.join(timeout=60)
   assert not errors, [str(e)[:2000] for e in errors]
-  assert sorted(results) == [0, 1] and results[0].step == 1
+  assert sorted(results) == [0, 1] and results[0].step == last_step
   return results[0]

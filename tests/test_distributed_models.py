@@ -165,6 +165,44 @@ def test_text8_workers_keep_their_own_state_and_step_like_one_process(
 
 
 @pytest.mark.slow
+def test_text8_single_process_checkpoint_resumes_in_a_cluster(tmp_path):
+  """The other way round: a single-process run's checkpoint (its carried
+  state included) restores in the cluster's chief, which goes on from it
+  and keeps its restored state instead of zeros."""
+  from tf1_models.text8_lstm import config as config_lib
+  from tf1_models.text8_lstm import runner
+  config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=1,
+                             checkpoint_dir=str(tmp_path / "run"),
+                             checkpoint_every=1, variant="fused",
+                             clip_norm=1e6)
+  runner.train(config, log=QUIET)
+  restored = _checkpoint(config, 1).get_tensor("saved_state")
+  assert np.abs(restored).sum() > 0
+  result = train_in_cluster(runner.train, dataclasses.replace(
+      config, max_steps=2), last_step=2)
+  assert result.resumed_from == 1
+  # The chief's step 2 started from the restored state: rerun it in one
+  # process from checkpoint 1 on the chief's rows (rows 0..B-1 of the
+  # 2B-row batch of step 1) and compare the state it leaves.
+  double = runner.load_data(dataclasses.replace(
+      config, batch_size=2 * config.batch_size), QUIET)
+  task, g = runner.build_train_task(config, runner.load_data(config, QUIET),
+                                    QUIET)
+  feed = {p: x[:config.batch_size]
+          for p, x in runner.feed_for(g, "fused", double, 1).items()}
+  variables, init = _variables(task.graph)
+  before = _checkpoint(config, 1)
+  with v1.Session(graph=task.graph) as sess:
+    sess.run(init)
+    for var in variables:
+      var.load(before.get_tensor(var.op.name), sess)
+    sess.run(g.loss, feed)  # the forward pass assigns the carried state
+    state = sess.run(g.state_variables[1])
+  np.testing.assert_allclose(_checkpoint(config, 2).get_tensor("saved_state"),
+                             state, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
 def test_seq2seq_buckets_share_one_accumulator(tmp_path):
   """Each worker runs the bucket of its own batch; both push into the same
   accumulators and one SGD update applies the mean of the two clipped
