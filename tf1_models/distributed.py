@@ -16,7 +16,13 @@ one gradient from every worker into each update, so a step of N workers on
 batches of B is one step on their N*B examples. Without it, workers update
 the variables asynchronously (Hogwild-style, as TF1 did). Worker ``i`` of
 ``N`` at global step ``s`` trains on the batch a single process would have
-seen at step ``s*N + i``: each worker reads its own shard.
+seen at step ``s*N + i``: each worker reads its own shard. (A model whose
+batches carry state from one to the next, text8_lstm, shards by rows
+instead: ``TrainTask.sharded_feed``.)
+
+Every TF1 model trains this way (char_rnn, text8_lstm, word2vec, seq2seq's
+legacy model, next_char's tf1 twin): its ``train(config, cluster=...)``
+calls ``start`` and ``run``, and its graph builder takes a ``Replication``.
 
 Only the chief (worker 0) initialises or restores the variables, writes
 ``run.json``, checkpoints (every ``checkpoint_every`` steps and at the end)
