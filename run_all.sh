@@ -92,6 +92,8 @@ fi
 if want distributed; then
   echo "== char_rnn: one process vs 1 ps + 2 synchronous workers on this machine (steps/s)"
   python -m tf1_models.char_rnn.scaling --steps=200
+  echo "== every TF1 model: bytes per worker per step (from the graphs); steps/s of 1 process vs 1 ps + 2 synchronous workers"
+  python -m tf1_models.scaling --measure=next_char,word2vec,seq2seq,text8_lstm --steps=100
 fi
 
 if want bench; then

@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
@@ -23,6 +22,7 @@ from tf1_models import corpus, distributed
 from tf1_models.char_rnn import config as config_lib
 from tf1_models.char_rnn import runner
 from tf1_models.errors import UserError
+from tests.cluster_helpers import train_in_cluster
 
 v1 = tf.compat.v1
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -66,29 +66,8 @@ def test_two_synchronous_workers_step_like_one_process_on_both_batches(
   one single-process Adam step on the two workers' batches together; the
   chief's checkpoint has exactly the single-process variables; the run
   resumes and samples in one process."""
-  ps, w0, w1 = distributed.free_local_hosts(3)
-  clusters = [distributed.Cluster.from_flags(ps, w0 + "," + w1, job, i)
-              for job, i in (("ps", 0), ("worker", 0), ("worker", 1))]
-  ps_server = distributed.start_server(clusters[0])  # serves while we run
-  assert ps_server.target.startswith("grpc://")
   config = _config(tmp_path / "run")
-  results, errors = {}, []
-
-  def worker(cluster):
-    try:
-      results[cluster.task_index] = runner.train(
-          config, log=lambda *_: None, cluster=cluster)
-    except Exception as e:  # pylint: disable=broad-except
-      errors.append(e)
-
-  threads = [threading.Thread(target=worker, args=(c,), daemon=True)
-             for c in clusters[1:]]
-  for t in threads:
-    t.start()
-  for t in threads:
-    t.join(timeout=120)
-  assert not errors and sorted(results) == [0, 1]
-  assert results[0].step == 1
+  train_in_cluster(runner.train, config)
 
   # The same step in one process, on worker 0's and worker 1's batches.
   fmt, data = runner.load_data(config, log=lambda *_: None)

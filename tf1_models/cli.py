@@ -125,6 +125,17 @@ def cluster_from_flags(flag_values):
       flag_values.task_index, flag_values.sync_replicas)
 
 
+def train(train_fn, config, flag_values):
+  """``train_fn(config, cluster=...)`` with the cluster flags' cluster;
+  returns ``(result, go_on)``: ``go_on`` is False after a Ctrl-C and on
+  every task of a distributed run but the chief (which samples or
+  evaluates, like a single process)."""
+  cluster = cluster_from_flags(flag_values)
+  result = train_fn(config, cluster=cluster)
+  go_on = report(result) and (cluster is None or cluster.is_chief)
+  return result, go_on
+
+
 def report(result):
   """Print a ``training.TrainResult``'s final metrics; return whether the run
   finished (False after a Ctrl-C, when there is nothing more to do)."""

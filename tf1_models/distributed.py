@@ -16,7 +16,13 @@ one gradient from every worker into each update, so a step of N workers on
 batches of B is one step on their N*B examples. Without it, workers update
 the variables asynchronously (Hogwild-style, as TF1 did). Worker ``i`` of
 ``N`` at global step ``s`` trains on the batch a single process would have
-seen at step ``s*N + i``: each worker reads its own shard.
+seen at step ``s*N + i``: each worker reads its own shard. (A model whose
+batches carry state from one to the next, text8_lstm, shards by rows
+instead: ``TrainTask.sharded_feed``.)
+
+Every TF1 model trains this way (char_rnn, text8_lstm, word2vec, seq2seq's
+legacy model, next_char's tf1 twin): its ``train(config, cluster=...)``
+calls ``start`` and ``run``, and its graph builder takes a ``Replication``.
 
 Only the chief (worker 0) initialises or restores the variables, writes
 ``run.json``, checkpoints (every ``checkpoint_every`` steps and at the end)
@@ -28,6 +34,7 @@ again with the same flags; it rejoins the running cluster.
 
 import contextlib
 import dataclasses
+import math
 import socket
 import threading
 import time
@@ -144,15 +151,19 @@ class Replication(object):
         worker_device="/job:worker/task:%d" % self.cluster.task_index,
         cluster=self.cluster.spec()))
 
+  def worker_local(self):
+    """Build variables each worker keeps for itself (e.g. an RNN state
+    carried from batch to batch) inside this: they stay on this worker
+    instead of going to a ps task. Create them in ``LOCAL_VARIABLES`` and
+    list them in the task's ``worker_state`` (see ``train``)."""
+    return v1.device("/job:worker/task:%d" % self.cluster.task_index)
+
   def optimizer(self, optimizer):
     if not self.cluster.sync_replicas:
       return optimizer
     if self._sync is not None:
       raise ValueError("one optimizer per replicated graph")
-    n = self.cluster.num_workers
-    self._sync = v1.train.SyncReplicasOptimizer(
-        _DenseGradients(optimizer), replicas_to_aggregate=n,
-        total_num_replicas=n)
+    self._sync = _SyncOptimizer(optimizer, self.cluster.num_workers)
     return self._sync
 
   def hooks(self):
@@ -165,10 +176,10 @@ class Replication(object):
     if self._sync is None:
       return []
     if self.cluster.is_chief:
-      self._release = self._sync.get_init_tokens_op(
+      self._release = self._sync.sync.get_init_tokens_op(
           num_tokens=self.cluster.num_workers)
-    return [self._sync.make_session_run_hook(self.cluster.is_chief,
-                                             num_tokens=0)]
+    return [self._sync.sync.make_session_run_hook(self.cluster.is_chief,
+                                                  num_tokens=0)]
 
   def release_workers(self, session):
     """Chief, at the end: hand every worker a token, so none stays blocked
@@ -182,8 +193,8 @@ class Replication(object):
     return count * self.cluster.num_workers + self.cluster.task_index
 
 
-class _DenseGradients(object):
-  """``optimizer`` with sparse (``IndexedSlices``) gradients made dense.
+def _dense(gradient):
+  """A sparse (``IndexedSlices``) gradient made dense.
 
   ``SyncReplicasOptimizer`` sends a sparse gradient (an embedding's) to a
   sparse accumulator, whose average is not the one a single process takes
@@ -193,14 +204,67 @@ class _DenseGradients(object):
   all the workers' examples. The cost: an embedding's whole gradient crosses
   the network each step.
   """
+  if isinstance(gradient, tf.IndexedSlices):
+    return tf.convert_to_tensor(gradient)
+  return gradient
 
-  def __init__(self, optimizer):
+
+class _SyncOptimizer(object):
+  """``optimizer`` under ``SyncReplicasOptimizer``, with dense gradients
+  (``_dense``) and room for several update ops over the same variables.
+
+  A model with one update op per input shape (seq2seq's buckets) calls
+  ``apply_gradients`` once per bucket. The first call builds the
+  ``SyncReplicasOptimizer`` as usual: one accumulator per variable on its ps
+  task, the token queue, and the chief's queue runner that takes
+  ``num_workers`` gradients from every accumulator and applies one update.
+  Each later call only pushes its gradients into those same accumulators
+  and waits on the same token queue (TF shares them by name on the ps:
+  ``<variable>/grad_accum``, ``sync_token_q``). So there is one set of
+  accumulators and one update per global step, averaging one gradient from
+  each worker, whichever bucket each worker ran; every update op must
+  produce a gradient for the same variables.
+  """
+
+  def __init__(self, optimizer, num_workers):
     self._optimizer = optimizer
+    self.sync = v1.train.SyncReplicasOptimizer(
+        optimizer, replicas_to_aggregate=num_workers,
+        total_num_replicas=num_workers)
+    self._variables = None
 
   def compute_gradients(self, *args, **kwargs):
-    return [(tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices)
-             else g, v)
-            for g, v in self._optimizer.compute_gradients(*args, **kwargs)]
+    return self._optimizer.compute_gradients(*args, **kwargs)
+
+  def minimize(self, loss, global_step=None, var_list=None, name=None,
+               **kwargs):
+    return self.apply_gradients(
+        self.compute_gradients(loss, var_list=var_list, **kwargs),
+        global_step=global_step, name=name)
+
+  def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+    pairs = [(_dense(g), v) for g, v in grads_and_vars]
+    with_gradient = [v.name for g, v in pairs if g is not None]
+    if self._variables is None:
+      self._variables = with_gradient
+      return self.sync.apply_gradients(pairs, global_step=global_step,
+                                       name=name)
+    if with_gradient != self._variables:
+      raise ValueError("every update op of a synchronous replicated graph "
+                       "needs gradients for the same variables")
+    local_step = self.sync._local_step  # pylint: disable=protected-access
+    pushes = []
+    for g, v in pairs:
+      if g is None:
+        continue
+      with tf.device(v.device):
+        accumulator = v1.ConditionalAccumulator(
+            g.dtype, shape=v.get_shape(), shared_name=v.name + "/grad_accum")
+        pushes.append(accumulator.apply_grad(g, local_step=local_step))
+    with tf.device(global_step.device), tf.control_dependencies(pushes):
+      tokens = v1.FIFOQueue(-1, global_step.dtype.base_dtype, shapes=(),
+                            shared_name="sync_token_q")
+      return v1.assign(local_step, tokens.dequeue()).op
 
   def __getattr__(self, name):
     return getattr(self._optimizer, name)
@@ -237,6 +301,49 @@ def _quiet_queue_runners():
   threading.excepthook = hook
 
 
+class _NanLossHook(v1.train.SessionRunHook):
+  """Stop with ``NanLossDuringTrainingError`` when the step's ``"loss"``
+  fetch is not finite, whichever loss that is (a model with one loss per
+  bucket fetches another each step). Listed before the chief's checkpoint
+  hook, so a NaN step is never saved."""
+
+  def before_run(self, run_context):
+    fetches = run_context.original_args.fetches
+    if isinstance(fetches, dict) and "loss" in fetches:
+      return v1.train.SessionRunArgs(fetches["loss"])
+    return None
+
+  def after_run(self, run_context, run_values):
+    if run_values.results is not None and not math.isfinite(
+        float(run_values.results)):
+      raise v1.train.NanLossDuringTrainingError
+
+
+def _initialize_if_missing(variable):
+  """Initialise ``variable`` unless it already holds a value (restored)."""
+  def initialize():
+    with tf.control_dependencies([variable.assign(variable.initial_value)]):
+      return tf.constant(True)
+  return tf.cond(v1.is_variable_initialized(variable),
+                 lambda: tf.constant(False), initialize)
+
+
+def _scaffold(saver, worker_state):
+  """The session's scaffold. With ``worker_state``, the local initialisation
+  fills only those of its variables that a restore did not (runs after the
+  chief's restore and before its first checkpoint), so the chief keeps a
+  restored state and every other worker starts from zeros."""
+  if not worker_state:
+    return v1.train.Scaffold(saver=saver)
+  others = [v for v in v1.local_variables() if v not in worker_state]
+  return v1.train.Scaffold(
+      saver=saver,
+      local_init_op=tf.group(v1.variables_initializer(others),
+                             v1.tables_initializer(),
+                             *[_initialize_if_missing(v)
+                               for v in worker_state]))
+
+
 def train(task, run_dir, meta, loop, replication, server):
   """Run this worker's part of a distributed training run.
 
@@ -252,15 +359,20 @@ def train(task, run_dir, meta, loop, replication, server):
   if cluster.is_chief:
     run_dir.check_compatible(meta)
     run_dir.write_meta(meta)
+  worker_state = list(task.worker_state)
   with task.graph.as_default():
-    saver = v1.train.Saver(max_to_keep=loop.max_to_keep,
+    # The hooks find the step through this collection (a model that made
+    # its step with tf.Variable has not put it there).
+    if not v1.get_collection(v1.GraphKeys.GLOBAL_STEP):
+      v1.add_to_collection(v1.GraphKeys.GLOBAL_STEP, task.global_step)
+    saver = v1.train.Saver(v1.global_variables() + worker_state,
+                           max_to_keep=loop.max_to_keep,
                            save_relative_paths=True)
     hooks = replication.hooks() + [
-        v1.train.StopAtStepHook(last_step=loop.max_steps),
-        # Before the chief's checkpoint hook, so a NaN step is never saved.
-        v1.train.NanTensorHook(task.loss, fail_on_nan_loss=True)]
+        v1.train.StopAtStepHook(last_step=loop.max_steps), _NanLossHook()]
     writer = v1.summary.FileWriter(run_dir.path) if cluster.is_chief else None
     uninitialized = v1.report_uninitialized_variables(v1.global_variables())
+    scaffold = _scaffold(saver, worker_state)
   config = v1.ConfigProto(device_filters=[
       "/job:ps", "/job:worker/task:%d" % cluster.task_index])
   log("%s: training to global step %d in %s" % (
@@ -278,7 +390,7 @@ def train(task, run_dir, meta, loop, replication, server):
     _quiet_queue_runners()
     with task.graph.as_default(), v1.train.MonitoredTrainingSession(
         master=server.target, is_chief=cluster.is_chief,
-        checkpoint_dir=run_dir.path, scaffold=v1.train.Scaffold(saver=saver),
+        checkpoint_dir=run_dir.path, scaffold=scaffold,
         hooks=hooks, save_checkpoint_steps=loop.checkpoint_every,
         save_summaries_steps=None, save_summaries_secs=None,
         log_step_count_steps=None, config=config,
@@ -293,8 +405,12 @@ def train(task, run_dir, meta, loop, replication, server):
       step = start = int(raw(lambda s: s.run(task.global_step)))
       count = start  # this worker's own steps, for its shard of batches
       while step < loop.max_steps and not sess.should_stop():
-        out = sess.run({"loss": task.loss, "train_op": task.train_op},
-                       feed_dict=task.feed(replication.batch_index(count)))
+        batch = count if task.sharded_feed else replication.batch_index(
+            count)
+        fetches = {"loss": task.loss, "train_op": task.train_op}
+        if task.step_fetches is not None:
+          fetches.update(task.step_fetches(batch))
+        out = sess.run(fetches, feed_dict=task.feed(batch))
         count += 1
         loss = float(out["loss"])
         step = int(raw(lambda s: s.run(task.global_step)))
@@ -323,6 +439,25 @@ def train(task, run_dir, meta, loop, replication, server):
     log("saved %s" % run_dir.latest_checkpoint())
   return training.TrainResult(step=step, loss=loss, metrics={},
                               interrupted=False, resumed_from=start)
+
+
+def start(cluster, log=print):
+  """A model's ``train(config, cluster=...)`` calls this first: ``(server,
+  replication)`` for a worker, ``(None, None)`` for a single process. A ps
+  task serves the variables here and never returns."""
+  if cluster is None:
+    return None, None
+  server = start_server(cluster)
+  if cluster.job_name == "ps":
+    serve_parameters(server, cluster, log)
+  return server, Replication(cluster)
+
+
+def run(task, run_dir, meta, loop, replication, server):
+  """``training.train`` in one process, else this worker's ``train``."""
+  if replication is None:
+    return training.train(task, run_dir, meta, loop)
+  return train(task, run_dir, meta, loop, replication, server)
 
 
 def serve_parameters(server, cluster, log=print):

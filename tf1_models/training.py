@@ -89,6 +89,14 @@ class TrainTask:
   # ``{"loss": tensor, "train_op": op}`` for that global step, replacing
   # ``loss``/``train_op`` in that step's run. None: always the defaults.
   step_fetches: Optional[Callable[[int], dict]] = None
+  # Distributed runs only (``tf1_models.distributed``). ``worker_state``:
+  # variables each worker keeps for itself (in ``LOCAL_VARIABLES``, placed on
+  # the worker, e.g. text8_lstm's carried LSTM state); the chief's are saved
+  # under their single-process names. ``sharded_feed``: ``feed(n)`` already
+  # returns this worker's share of the n-th single-process batch (its rows),
+  # instead of the loop giving worker i of N the batches i, i+N, ...
+  worker_state: tuple = ()
+  sharded_feed: bool = False
 
 
 @dataclasses.dataclass

@@ -129,9 +129,7 @@ def main(argv):
     runner.import_keras(config, FLAGS.keras_file)
     return 0
   if FLAGS.mode == "train":
-    cluster = cli.cluster_from_flags(FLAGS)
-    result = runner.train(config, cluster=cluster)
-    if not cli.report(result) or (cluster and not cluster.is_chief):
+    if not cli.train(runner.train, config, FLAGS)[1]:
       return 0
   print(runner.sample(config))
   return 0

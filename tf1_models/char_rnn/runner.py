@@ -81,11 +81,7 @@ def train(config, log=print, cluster=None):
   ``cluster``: this process's ``distributed.Cluster`` in a distributed run
   (a ps task serves the variables until it is killed)."""
   validate(config)
-  server = None
-  if cluster is not None:
-    server = distributed.start_server(cluster)
-    if cluster.job_name == "ps":
-      distributed.serve_parameters(server, cluster, log)
+  server, replication = distributed.start(cluster, log)
   fmt, data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, fmt, data.vocab)
@@ -94,7 +90,6 @@ def train(config, log=print, cluster=None):
   if config.max_steps:
     max_steps = min(max_steps, config.max_steps) if config.epochs else (
         config.max_steps)
-  replication = None if cluster is None else distributed.Replication(cluster)
   task, _ = build_train_task(config, fmt, data, replication)
   log("model: %s %dx%d%s, vocabulary %d, %d steps/epoch, training to step "
       "%d in %s" % (config.model, config.num_layers, config.rnn_size,
@@ -104,9 +99,7 @@ def train(config, log=print, cluster=None):
   loop = training.LoopConfig(
       max_steps=max_steps, checkpoint_every=config.checkpoint_every,
       log_every=config.log_every, log=log)
-  if replication:
-    return distributed.train(task, run_dir, meta, loop, replication, server)
-  return training.train(task, run_dir, meta, loop)
+  return distributed.run(task, run_dir, meta, loop, replication, server)
 
 
 def _generator_graph(cfg, vocab, seed, acrostic, sampler="graph"):

@@ -76,6 +76,8 @@ flags.DEFINE_float("temperature", _D.temperature,
                    "temperature.")
 flags.DEFINE_integer("seed", _D.seed, "Random seed (init and data order).")
 
+cli.define_cluster_flags()
+
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
@@ -84,7 +86,7 @@ def main(argv):
                               FLAGS.export_format)
     return 0
   if FLAGS.mode == "train":
-    if not cli.report(runner.train(config)):
+    if not cli.train(runner.train, config, FLAGS)[1]:
       return 0
   elif FLAGS.mode == "convert":
     if not FLAGS.output_dir:

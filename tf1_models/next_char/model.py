@@ -103,10 +103,13 @@ def full_lengths(ids):
 
 
 def build_graph(vocab_size, cell="rnn", bidirectional=False,
-                embedding_dim=256, rnn_size=256, learning_rate=None):
+                embedding_dim=256, rnn_size=256, learning_rate=None,
+                wrap_optimizer=None):
   """Placeholders ``ids [B, T]`` (int32), ``lengths [B]`` (default: T) and,
   with ``learning_rate``, ``targets [B]`` plus ``loss``, ``train_op`` and
-  ``global_step``. Call inside a fresh ``tf.Graph``."""
+  ``global_step``. Call inside a fresh ``tf.Graph``. ``wrap_optimizer``:
+  ``optimizer -> optimizer`` (a distributed run's ``SyncReplicasOptimizer``;
+  ``optimizer`` stays the Adam whose slots the checkpoint holds)."""
   ids = v1.placeholder(tf.int32, [None, None], name="ids")
   lengths = full_lengths(ids)
   net = NextCharNet(vocab_size, cell, bidirectional, embedding_dim, rnn_size)
@@ -121,7 +124,8 @@ def build_graph(vocab_size, cell="rnn", bidirectional=False,
     end_points.update(
         targets=targets, loss=loss, global_step=global_step,
         optimizer=optimizer,
-        train_op=optimizer.minimize(loss, global_step=global_step))
+        train_op=(wrap_optimizer or (lambda o: o))(optimizer).minimize(
+            loss, global_step=global_step))
   return end_points
 
 

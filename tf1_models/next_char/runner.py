@@ -17,8 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import (configs, corpus, files, keras_backend, serving,
-                        tf1_weights, training)
+from tf1_models import (configs, corpus, distributed, files, keras_backend,
+                        serving, tf1_weights, training)
 from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
                                UserError)
 from tf1_models.next_char import convert
@@ -73,9 +73,14 @@ def _refuse_converted(run_dir):
         (run_dir.path, meta["converted_from"]))
 
 
-def train(config, log=print):
-  """Train (or resume) and return a ``training.TrainResult``."""
+def train(config, log=print, cluster=None):
+  """Train (or resume) and return a ``training.TrainResult`` (``cluster``:
+  this process's ``distributed.Cluster`` in a distributed run, tf1 only)."""
   validate(config)
+  if cluster is not None and config.impl != "tf1":
+    raise UserError("distributed training (--ps_hosts/--worker_hosts) is for "
+                    "--impl=tf1; the Keras model trains in one process")
+  server, replication = distributed.start(cluster, log)
   data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = meta_for(config, data.vocab)
@@ -94,19 +99,21 @@ def train(config, log=print):
                              checkpoint_every=config.checkpoint_every,
                              log_every=config.log_every, log=log)
   if config.impl == "tf1":
-    task = build_train_task(config, data)
-    return training.train(task, run_dir, meta, loop)
+    task = build_train_task(config, data, replication)
+    return distributed.run(task, run_dir, meta, loop, replication, server)
   return train_keras(config, data, run_dir, meta, loop)
 
 
-def build_train_task(config, data):
-  """The TF1 twin's training graph, fresh, wrapped as a ``TrainTask``."""
+def build_train_task(config, data, replication=None):
+  """The TF1 twin's training graph, fresh, wrapped as a ``TrainTask``
+  (``replication``: one worker of a distributed run)."""
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
-    ep = model_lib.build_graph(len(data.vocab), config.cell,
-                               config.bidirectional, config.embedding_dim,
-                               config.rnn_size, config.learning_rate)
+    ep = model_lib.build_graph(
+        len(data.vocab), config.cell, config.bidirectional,
+        config.embedding_dim, config.rnn_size, config.learning_rate,
+        wrap_optimizer=lambda o: distributed.wrap_optimizer(replication, o))
 
   def feed(step):
     x, y = data.batch(step)

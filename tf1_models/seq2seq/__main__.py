@@ -90,6 +90,8 @@ flags.DEFINE_integer("beam_width", _D.beam_width,
 flags.DEFINE_float("length_penalty_weight", _D.length_penalty_weight,
                    "BeamSearchDecoder's length penalty (0: none).")
 
+cli.define_cluster_flags()
+
 
 def print_accuracy(config):
   result = runner.evaluate(config)
@@ -116,8 +118,7 @@ def main(argv):
       print(line)
     return 0
   if not (FLAGS.evaluate or FLAGS.mode == "evaluate"):
-    result = runner.train(config)
-    if result.interrupted:
+    if not cli.train(runner.train, config, FLAGS)[1]:
       return 0
   print_accuracy(config)
   return 0

@@ -76,7 +76,7 @@ class Seq2SeqModel(object):
                num_layers, max_gradient_norm, batch_size, learning_rate,
                learning_rate_decay_factor, use_lstm=False, num_samples=512,
                forward_only=False, dtype=tf.float32, optimizer="sgd",
-               sampled_values=None):
+               sampled_values=None, wrap_optimizer=None):
     if optimizer not in OPTIMIZERS:
       raise ValueError("unknown optimizer %r; choose %s" %
                        (optimizer, " or ".join(OPTIMIZERS)))
@@ -138,6 +138,8 @@ class Seq2SeqModel(object):
         opt = v1.train.AdamOptimizer(self.learning_rate)
       else:
         opt = v1.train.GradientDescentOptimizer(self.learning_rate)
+      if wrap_optimizer is not None:  # a distributed run's, one per graph
+        opt = wrap_optimizer(opt)
       self.gradient_norms, self.updates = [], []
       for loss in self.losses:
         gradients = tf.gradients(loss, self.params)

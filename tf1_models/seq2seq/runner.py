@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 import compat
-from tf1_models import configs, corpus, training
+from tf1_models import configs, corpus, distributed, training
 from tf1_models.errors import CheckpointMismatchError, UserError
 from tf1_models.seq2seq import config as config_lib
 from tf1_models.seq2seq import data as data_lib
@@ -99,9 +99,11 @@ def dynamic_hparams(config, vocab_size):
       max_iterations=config.max_length + 2)
 
 
-def new_model(config, buckets, vocab_size, forward_only, **sources):
+def new_model(config, buckets, vocab_size, forward_only, replication=None,
+              **sources):
   """The legacy or dynamic model; ``sources`` (``source``,
-  ``source_length``: tensors instead of placeholders) for the dynamic one."""
+  ``source_length``: tensors instead of placeholders) for the dynamic one;
+  ``replication``: one worker of a distributed run (legacy)."""
   if config.decoder == "dynamic":
     from tf1_models.seq2seq import dynamic_model  # pylint: disable=g-import-not-at-top
     mode = "train"
@@ -116,7 +118,8 @@ def new_model(config, buckets, vocab_size, forward_only, **sources):
       config.max_gradient_norm, config.batch_size, config.learning_rate,
       config.learning_rate_decay_factor, use_lstm=config.use_lstm,
       num_samples=config.num_samples, forward_only=forward_only,
-      optimizer=config.optimizer)
+      optimizer=config.optimizer,
+      wrap_optimizer=lambda o: distributed.wrap_optimizer(replication, o))
 
 
 def bucket_schedule(train_set, seed):
@@ -171,12 +174,14 @@ class DecayOnPlateau(object):
     self.history.append(loss)
 
 
-def build_train_task(config, buckets, data, log=print):
-  """The tutorial's training graph, fresh, wrapped as a ``TrainTask``."""
+def build_train_task(config, buckets, data, log=print, replication=None):
+  """The tutorial's training graph, fresh, wrapped as a ``TrainTask``
+  (``replication``: one worker of a distributed run, legacy decoder)."""
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
-    model = new_model(config, buckets, len(data.vocab), forward_only=False)
+    model = new_model(config, buckets, len(data.vocab), forward_only=False,
+                      replication=replication)
   bucket_at = bucket_schedule(data.train_set, config.seed)
 
   def feed(step):
@@ -218,26 +223,33 @@ def _meta(config, vocab):
           "vocab": vocab.to_json()}
 
 
-def train(config, log=print):
-  """Train (or resume) on ``--task=mirror``; returns the ``TrainResult``."""
+def train(config, log=print, cluster=None):
+  """Train (or resume) on ``--task=mirror``; returns the ``TrainResult``
+  (``cluster``: this process's ``distributed.Cluster`` in a distributed
+  run, legacy decoder only)."""
   buckets = validate(config)
   if config.task != "mirror":
     raise UserError("--task=%s does not train a checkpoint; use "
                     "--task=mirror" % config.task)
+  if cluster is not None and config.decoder != "legacy":
+    raise UserError("distributed training (--ps_hosts/--worker_hosts) is "
+                    "for --decoder=legacy; the dynamic decoder trains in one "
+                    "process")
+  server, replication = distributed.start(cluster, log)
   data = load_data(config, buckets, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, data.vocab)
   run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, buckets, data, log)
+  task, _ = build_train_task(config, buckets, data, log, replication)
   decoder = ("legacy_seq2seq" if config.decoder == "legacy" else
              "contrib.seq2seq %s attention" % config.attention)
   log("model: %s %dx%d, %s, buckets %s, %s at %g, training to step %d in "
       "%s" % ("LSTM" if config.use_lstm else "GRU", config.num_layers,
               config.size, decoder, buckets, config.optimizer,
               config.learning_rate, config.max_steps, run_dir.path))
-  return training.train(task, run_dir, meta, training.LoopConfig(
+  return distributed.run(task, run_dir, meta, training.LoopConfig(
       max_steps=config.max_steps, checkpoint_every=config.steps_per_checkpoint,
-      log_every=config.log_every, log=log))
+      log_every=config.log_every, log=log), replication, server)
 
 
 class Decoder(object):

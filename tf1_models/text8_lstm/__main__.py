@@ -97,6 +97,8 @@ flags.DEFINE_integer("nudges", 3,
                      "reproducibility: runs of separate with one initial "
                      "weight nudged (one alone is a poor estimate).")
 
+cli.define_cluster_flags()
+
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
@@ -117,7 +119,7 @@ def main(argv):
         FLAGS.nudges)))
     return 0
   if FLAGS.mode == "train":
-    if not cli.report(runner.train(config)):
+    if not cli.train(runner.train, config, FLAGS)[1]:
       return 0
   print(runner.sample(config))
   return 0

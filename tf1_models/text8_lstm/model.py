@@ -157,11 +157,20 @@ def _dropout(x, keep_prob, site):
 def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
                 embedding_size=128, keep_prob=1.0, learning_rate=10.0,
                 decay_steps=5000, decay_rate=0.1, clip_norm=1.25,
-                with_generator=True, ref_state=False, generator_inputs=None):
+                with_generator=True, ref_state=False, generator_inputs=None,
+                replication=None):
   """Build the notebook's graph for ``variant`` in the default graph
   (``ref_state``: carry the state in TF 1.x ref variables, see above;
-  ``generator_inputs``: see ``sampling.build_generator``)."""
-  def state_variable(shape, name, trainable):
+  ``generator_inputs``: see ``sampling.build_generator``; ``replication``:
+  a ``distributed.Replication`` for one worker of a distributed run, which
+  keeps the carried training state on the worker, in ``LOCAL_VARIABLES``,
+  and wraps the optimizer)."""
+  def state_variable(shape, name, trainable, local=False):
+    if local and replication is not None:
+      with replication.worker_local():
+        return v1.Variable(tf.zeros(shape), trainable=False, name=name,
+                           use_resource=not ref_state,
+                           collections=[v1.GraphKeys.LOCAL_VARIABLES])
     return v1.Variable(tf.zeros(shape), trainable=trainable, name=name,
                        use_resource=not ref_state)
 
@@ -180,8 +189,9 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
     raise ValueError("unknown variant %r; choose separate, fused or bigram" %
                      variant)
   saved_output = state_variable([batch_size, num_nodes], "saved_output",
-                                False)
-  saved_state = state_variable([batch_size, num_nodes], "saved_state", False)
+                                False, local=True)
+  saved_state = state_variable([batch_size, num_nodes], "saved_state", False,
+                               local=True)
   w = tf.Variable(v1.truncated_normal([num_nodes, VOCAB_SIZE], -0.1, 0.1,
                                       seed=_SEEDS["w"]), name="w")
   b = tf.Variable(tf.zeros([VOCAB_SIZE]), name="b")
@@ -215,6 +225,8 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
   lr = v1.train.exponential_decay(learning_rate, global_step, decay_steps,
                                   decay_rate, staircase=True)
   optimizer = v1.train.GradientDescentOptimizer(lr)
+  if replication is not None:
+    optimizer = replication.optimizer(optimizer)
   gradients, variables = zip(*optimizer.compute_gradients(loss))
   gradients, global_norm = tf.clip_by_global_norm(gradients, clip_norm)
   train_op = optimizer.apply_gradients(zip(gradients, variables),

@@ -18,7 +18,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import configs, corpus, serving, tf1_weights, training
+from tf1_models import (configs, corpus, distributed, serving, tf1_weights,
+                        training)
 from tf1_models.errors import UserError
 from tf1_models.text8_lstm import data as data_lib
 from tf1_models.text8_lstm import model as model_lib
@@ -44,15 +45,17 @@ def validate(config):
   configs.require_positive_float(config, "learning_rate")
 
 
-def load_data(config, log=print):
+def load_data(config, log=print, workers=1):
+  """The corpus as batches of ``workers * batch_size`` rows (a distributed
+  worker trains on its own ``batch_size`` of them)."""
   path, origin = corpus.resolve_corpus(config.corpus, config.shared_corpus,
                                        config.shipped_corpus)
   text, note = data_lib.reduce_text(corpus.read_text(path))
   log("corpus: %s (%s, %d characters)" % (path, origin, len(text)))
   if note:
     log("corpus: note: " + note)
-  return data_lib.text8_data(text, config.batch_size, config.num_unrollings,
-                             config.valid_size)
+  return data_lib.text8_data(text, workers * config.batch_size,
+                             config.num_unrollings, config.valid_size)
 
 
 def run_meta(config):
@@ -61,9 +64,11 @@ def run_meta(config):
           "vocab": data_lib.vocabulary().to_json()}
 
 
-def build_graph(cfg, config=None, with_generator=True, generator_inputs=None):
+def build_graph(cfg, config=None, with_generator=True, generator_inputs=None,
+                replication=None):
   """``model.build_graph`` for a ``model_config()`` dict (and the training
-  hyper-parameters of ``config`` when given)."""
+  hyper-parameters of ``config`` when given; ``replication``: one worker of a
+  distributed run)."""
   kw = {}
   if config is not None:
     kw = dict(learning_rate=config.learning_rate,
@@ -74,7 +79,7 @@ def build_graph(cfg, config=None, with_generator=True, generator_inputs=None):
       batch_size=cfg["batch_size"], num_unrollings=cfg["num_unrollings"],
       embedding_size=cfg["embedding_size"] or 0,
       keep_prob=cfg["keep_prob"] or 1.0, with_generator=with_generator,
-      generator_inputs=generator_inputs, **kw)
+      generator_inputs=generator_inputs, replication=replication, **kw)
 
 
 def feed_for(g, variant, data, step):
@@ -120,14 +125,27 @@ def sample_lines(sess, g, config, rng):
   return lines
 
 
-def build_train_task(config, data, log=print):
+def build_train_task(config, data, log=print, replication=None):
   """The notebook's graph, fresh, wrapped as a ``TrainTask`` whose
-  ``after_step`` prints the notebook's summaries."""
+  ``after_step`` prints the notebook's summaries.
+
+  With ``replication`` (one worker of a distributed run), ``data`` has
+  ``workers * batch_size`` rows per batch (``load_data``) and worker ``i``
+  trains on rows ``i*batch_size ...`` of every batch: its own segments of the
+  text, one after another, so the state it carries from batch to batch is
+  the state of its own rows, as in one process."""
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
-    g = build_graph(config.model_config(), config)
+    g = build_graph(config.model_config(), config, replication=replication)
   variant = config.variant
+  rows = slice(None)
+  if replication is not None:
+    first = replication.cluster.task_index * config.batch_size
+    rows = slice(first, first + config.batch_size)
+
+  def feed(step):
+    return {p: x[rows] for p, x in feed_for(g, variant, data, step).items()}
   window = {"loss": 0.0, "n": 0}
   last_eval = {}
 
@@ -160,23 +178,29 @@ def build_train_task(config, data, log=print):
   task = training.TrainTask(
       graph=graph, loss=g.loss, train_op=g.train_op,
       global_step=g.global_step,
-      feed=lambda step: feed_for(g, variant, data, step),
-      steps_per_epoch=data.steps_per_epoch,
+      feed=feed, steps_per_epoch=data.steps_per_epoch,
       symbols_per_step=config.batch_size * config.num_unrollings,
       extra_fetches={"learning_rate": g.learning_rate,
                      "minibatch_perplexity": g.minibatch_perplexity},
-      evaluate=evaluate, after_step=after_step)
+      evaluate=evaluate, after_step=after_step,
+      worker_state=g.state_variables if replication else (),
+      sharded_feed=replication is not None)
   return task, g
 
 
-def train(config, log=print):
-  """Train (or resume) and return the ``TrainResult``."""
+def train(config, log=print, cluster=None):
+  """Train (or resume) and return the ``TrainResult`` (``cluster``: this
+  process's ``distributed.Cluster`` in a distributed run)."""
   validate(config)
-  data = load_data(config, log)
+  if cluster is not None and config.tf1_ref_state:
+    raise UserError("--tf1_ref_state is for one process; drop it in a "
+                    "distributed run")
+  server, replication = distributed.start(cluster, log)
+  data = load_data(config, log, cluster.num_workers if cluster else 1)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = run_meta(config)
   run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, data, log)
+  task, _ = build_train_task(config, data, log, replication)
   log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
       "step %d in %s" % (
           config.variant, config.num_nodes, config.batch_size,
@@ -185,9 +209,9 @@ def train(config, log=print):
                                              config.keep_prob)
            if config.variant == "bigram" else ""),
           config.max_steps, run_dir.path))
-  return training.train(task, run_dir, meta, training.LoopConfig(
+  return distributed.run(task, run_dir, meta, training.LoopConfig(
       max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.summary_frequency, log=log))
+      log_every=config.summary_frequency, log=log), replication, server)
 
 
 restore = tf1_weights.restore_tf1

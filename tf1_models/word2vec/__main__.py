@@ -65,6 +65,8 @@ flags.DEFINE_string("nearest", _D.nearest,
                     "Comma-separated words: print their nearest neighbours "
                     "from the run in --checkpoint_dir instead of training.")
 
+cli.define_cluster_flags()
+
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
@@ -74,7 +76,7 @@ def main(argv):
   if config.nearest:
     print("\n".join(runner.nearest(config)))
     return 0
-  result = runner.train(config)
+  result, _ = cli.train(runner.train, config, FLAGS)
   print("final: step %d, last loss %.4f%s" % (
       result.step, result.loss, "".join(
           ", %s %.2f" % kv for kv in sorted(result.metrics.items()))))

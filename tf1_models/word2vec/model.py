@@ -62,7 +62,8 @@ def combine(embed, model, combiner):
 
 def word2vec(model, train_inputs, train_labels, vocab_size,
              embedding_size=128, num_sampled=64, learning_rate=1.0,
-             combiner="sum", valid_examples=None, sampled_values=None):
+             combiner="sum", valid_examples=None, sampled_values=None,
+             wrap_optimizer=None):
   """The notebook's graph; returns its tensors in a dict.
 
   Args:
@@ -72,6 +73,8 @@ def word2vec(model, train_inputs, train_labels, vocab_size,
     valid_examples: word ids whose neighbours ``similarity`` scores.
     sampled_values: ``(sampled, true_expected_count,
       sampled_expected_count)`` to use instead of drawing candidates.
+    wrap_optimizer: ``optimizer -> optimizer`` (a distributed run's
+      ``SyncReplicasOptimizer``).
   """
   with tf.device("/cpu:0"):
     embeddings = v1.Variable(
@@ -92,8 +95,10 @@ def word2vec(model, train_inputs, train_labels, vocab_size,
         labels=tf.reshape(train_labels, [-1]), logits=logits))
 
     global_step = v1.train.get_or_create_global_step()
-    train_op = v1.train.AdagradOptimizer(learning_rate).minimize(
-        loss, global_step=global_step)
+    optimizer = v1.train.AdagradOptimizer(learning_rate)
+    if wrap_optimizer is not None:
+      optimizer = wrap_optimizer(optimizer)
+    train_op = optimizer.minimize(loss, global_step=global_step)
 
     norm = tf.sqrt(tf.reduce_sum(tf.square(embeddings), 1, keepdims=True))
     normalized_embeddings = embeddings / norm

@@ -19,7 +19,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import configs, corpus, files, serving, training
+from tf1_models import (configs, corpus, distributed, files, serving,
+                        training)
 from tf1_models.errors import (CheckpointMismatchError, UserError,
                                VocabularyError)
 from tf1_models.word2vec import data as data_lib
@@ -86,13 +87,14 @@ def _meta(config, vocab, valid):
           "vocab": vocab.to_json(), "valid_examples": valid}
 
 
-def build_train_task(config, dataset, valid, log=print):
-  """The notebook's graph, fresh, wrapped as a ``TrainTask``."""
+def build_train_task(config, dataset, valid, log=print, replication=None):
+  """The notebook's graph, fresh, wrapped as a ``TrainTask``
+  (``replication``: one worker of a distributed run)."""
   batcher = data_lib.Batcher(dataset.data, config.model, config.batch_size,
                              config.num_skips, config.skip_window,
                              config.seed)
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
     shape = [config.batch_size]
     if config.model == "cbow":
@@ -104,7 +106,8 @@ def build_train_task(config, dataset, valid, log=print):
         config.model, inputs, labels, len(dataset.vocab),
         embedding_size=config.embedding_size,
         num_sampled=config.num_sampled, learning_rate=config.learning_rate,
-        combiner=config.combiner, valid_examples=valid)
+        combiner=config.combiner, valid_examples=valid,
+        wrap_optimizer=lambda o: distributed.wrap_optimizer(replication, o))
 
   def feed(step):
     x, y = batcher.batch(step)
@@ -137,24 +140,27 @@ def build_train_task(config, dataset, valid, log=print):
       after_step=after_step, unit="examples"), end_points
 
 
-def train(config, log=print):
-  """Train (or resume), export the projector files; the ``TrainResult``."""
+def train(config, log=print, cluster=None):
+  """Train (or resume), export the projector files; the ``TrainResult``
+  (``cluster``: this process's ``distributed.Cluster`` in a distributed
+  run; the chief exports the projector files)."""
   validate(config)
+  server, replication = distributed.start(cluster, log)
   dataset = load_data(config, log)
   valid = valid_examples(config, len(dataset.vocab))
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, dataset.vocab, valid)
   run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, dataset, valid, log)
+  task, _ = build_train_task(config, dataset, valid, log, replication)
   log("model: %s%s, embedding %d, batch %d, skip_window %d, num_skips %d, "
       "%d sampled; training to step %d in %s" %
       (config.model, " (%s)" % config.combiner if config.model == "cbow"
        else "", config.embedding_size, config.batch_size, config.skip_window,
        config.num_skips, config.num_sampled, config.max_steps, run_dir.path))
-  result = training.train(task, run_dir, meta, training.LoopConfig(
+  result = distributed.run(task, run_dir, meta, training.LoopConfig(
       max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.log_every, log=log))
-  if run_dir.latest_checkpoint():
+      log_every=config.log_every, log=log), replication, server)
+  if (cluster is None or cluster.is_chief) and run_dir.latest_checkpoint():
     vocab, normalized = load_embeddings(run_dir.path)
     log("projector files: %s" % export_projector(run_dir.path, normalized,
                                                  vocab))
