@@ -256,3 +256,111 @@ def test_first_run_stderr_is_clean_and_errors_are_one_line(tmp_path):
                               "intact checkpoint in " + d)
   assert all(l.startswith("warning: skipping damaged checkpoint")
              for l in lines[:-1]) and "Traceback" not in p.stderr
+
+
+# next_char --impl=keras trains in a loop of its own (Keras has no Session);
+# it takes the same lock, StopFlag and newest-intact rule from ``training``.
+
+
+def keras_config(d, **kw):
+  from tf1_models import corpus  # pylint: disable=g-import-not-at-top
+  from tf1_models.next_char import config as config_lib  # pylint: disable=g-import-not-at-top
+  kw.setdefault("checkpoint_every", 1)
+  return config_lib.preset("test", impl="keras", checkpoint_dir=d,
+                           corpus=corpus.shipped("shakespeare_small.txt"),
+                           val_fraction=0.0, log_every=1, **kw)
+
+
+def keras_train(d, steps, log=None, **kw):
+  from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
+  return runner.train(keras_config(d, max_steps=steps, **kw),
+                      log=log or (lambda s: None))
+
+
+def keras_states(d):
+  from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
+  return [int(os.path.basename(p)[len(runner.KERAS_STATE):-len(".npz")])
+          for p in runner.state_paths(d)]
+
+
+def npz_arrays(path):
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  with np.load(path) as z:
+    return {k: z[k].tobytes() for k in z.files}
+
+
+def test_keras_resume_is_exact_skips_damage_and_keeps_max_to_keep(tmp_path,
+                                                                  capsys):
+  """Resume from the middle, bit for bit; the newest state damaged (a
+  truncated file, as a full disk leaves it): one warning line, the one
+  before is used; max_to_keep holds across restarts; sample skips damage
+  too; none intact: one-line CheckpointDamagedError."""
+  from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
+  ref, d = str(tmp_path / "ref"), str(tmp_path / "run")
+  keras_train(ref, 4)
+  assert keras_states(ref) == [2, 3, 4]  # max_to_keep 3
+  assert keras_train(d, 2).step == 2
+  state2 = os.path.join(d, runner.KERAS_STATE + "2.npz")
+  os.truncate(state2, os.path.getsize(state2) // 2)
+  capsys.readouterr()
+  r = keras_train(d, 4)
+  err = capsys.readouterr().err
+  assert err.count("\n") == 1 and (
+      "warning: skipping damaged checkpoint %s" % state2) in err
+  assert (r.resumed_from, r.step) == (1, 4)
+  assert keras_states(d) == [2, 3, 4]
+  final = runner.KERAS_STATE + "4.npz"
+  assert npz_arrays(os.path.join(d, final)) == npz_arrays(
+      os.path.join(ref, final))
+  # Sampling reads the newest intact state, skipping a damaged one.
+  text = runner.sample(keras_config(d, length=5))
+  for p in runner.state_paths(d)[1:]:
+    with open(p, "r+b") as f:
+      f.write(b"\0" * 64)
+  assert runner.sample(keras_config(d, length=5)) != "" and (
+      "keras.ckpt-4.npz" in capsys.readouterr().err)
+  assert text.startswith("Once upon a time")
+  os.truncate(runner.state_paths(d)[0], 10)
+  with pytest.raises(CheckpointDamagedError, match="no intact checkpoint"):
+    keras_train(d, 6)
+
+
+def test_keras_lock_is_taken_before_anything_is_read_or_trained(tmp_path):
+  import fcntl  # pylint: disable=g-import-not-at-top
+  d = str(tmp_path)
+  fd = os.open(os.path.join(d, training.LOCK_FILE), os.O_RDWR | os.O_CREAT)
+  try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another writer
+    os.write(fd, b"4242")
+    with pytest.raises(RunDirError,
+                       match="another process \\(pid 4242\\) is writing"):
+      keras_train(d, 2)
+    assert os.listdir(d) == [training.LOCK_FILE]
+  finally:
+    os.close(fd)
+  assert keras_train(d, 1).step == 1
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_keras_sigterm_saves_then_stops_and_a_second_aborts(tmp_path,
+                                                            signals):
+  """A real SIGTERM to this process at step 2 (sent from the progress line,
+  which the loop prints after each step): one saves step 2 and stops; two
+  abort at once (KeyboardInterrupt), nothing from step 2 saved."""
+  d = str(tmp_path)
+
+  def log(line):
+    if line.startswith("step 2/"):
+      for _ in range(signals):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+  if signals == 1:
+    r = keras_train(d, 50, log=log)
+    assert (r.step, r.interrupted) == (2, True)
+    assert keras_states(d) == [1, 2]
+  else:
+    with pytest.raises(KeyboardInterrupt):
+      keras_train(d, 50, log=log)
+    assert keras_states(d) == [1]
+  assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+  assert os.path.abspath(d) not in training._HELD_LOCKS  # released

@@ -19,6 +19,7 @@ it would have seen). The loop owns everything else:
 * a progress line: step, epoch, loss, symbols/second, ETA.
 """
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -169,19 +170,24 @@ class RunDir(object):
     """The newest checkpoint that reads back whole, or None when there is no
     checkpoint. Damaged ones are skipped with one warning line each; raises
     ``CheckpointDamagedError`` when there are checkpoints but none loads."""
-    return self._newest_intact()
+    return self.newest_intact()
 
   def restore(self, sess, var_list=None):
     """Restore the newest checkpoint that loads into ``sess`` (intact files
     and matching names and shapes); return its path, or None when the folder
     has no checkpoint. Skips and raises as ``latest_checkpoint``."""
-    return self._newest_intact(
+    return self.newest_intact(
         lambda path: compat.restore_checkpoint(sess, path, var_list))
 
-  def _newest_intact(self, load=None):
-    candidates = self.checkpoints()
+  def newest_intact(self, load=None, candidates=None,
+                     problem_of=checkpoint_problem):
+    """The newest of ``candidates`` (oldest first; default: this folder's
+    TF checkpoints) that ``problem_of`` finds whole and ``load`` (if given)
+    loads; damaged ones are skipped with one warning line each."""
+    if candidates is None:
+      candidates = self.checkpoints()
     for path in reversed(candidates):
-      problem = checkpoint_problem(path)
+      problem = problem_of(path)
       if problem is None and load is not None:
         try:
           load(path)
@@ -245,6 +251,17 @@ class RunDir(object):
       raise files.unwritable(self.path, e)
     _HELD_LOCKS[key] = fd
     return True
+
+  @contextlib.contextmanager
+  def hold(self):
+    """``lock()`` for the ``with`` block (released after it unless this
+    process held the folder already)."""
+    took = self.lock()
+    try:
+      yield self
+    finally:
+      if took:
+        self.unlock()
 
   def unlock(self):
     fd = _HELD_LOCKS.pop(os.path.abspath(self.path), None)
@@ -331,7 +348,7 @@ class RunDir(object):
     return meta, ckpt
 
 
-class _StopFlag(object):
+class StopFlag(object):
   """First Ctrl-C (or SIGTERM, as schedulers and ``docker stop`` send) asks
   the loop to stop after this step and save; a second one aborts."""
 
@@ -384,12 +401,8 @@ def train(task, run_dir, meta, loop):
   """
   if not isinstance(run_dir, RunDir):
     run_dir = RunDir(run_dir)
-  took_lock = run_dir.lock()
-  try:
+  with run_dir.hold():
     return _train(task, run_dir, meta, loop)
-  finally:
-    if took_lock:
-      run_dir.unlock()
 
 
 def _train(task, run_dir, meta, loop):
@@ -435,7 +448,7 @@ def _train(task, run_dir, meta, loop):
     if start >= loop.max_steps:
       log("already trained to step %d (max_steps %d): nothing to do" %
           (start, loop.max_steps))
-    with _StopFlag() as stop:
+    with StopFlag() as stop:
       while step < loop.max_steps:
         step_fetches = fetches
         if task.step_fetches is not None:
