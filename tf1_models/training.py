@@ -90,6 +90,12 @@ class TrainTask:
   # ``{"loss": tensor, "train_op": op}`` for that global step, replacing
   # ``loss``/``train_op`` in that step's run. None: always the defaults.
   step_fetches: Optional[Callable[[int], dict]] = None
+  # Outputs of stateful random ops (e.g. a candidate sampler) that run
+  # exactly once per training step, never elsewhere, and whose draws do not
+  # depend on the fed values. A checkpoint cannot hold their state, so on
+  # resume at step k the loop runs them k times (on ``feed(0)``): their
+  # streams then continue as in an uninterrupted run, bit for bit.
+  per_step_random: tuple = ()
 
 
 @dataclasses.dataclass
@@ -372,6 +378,17 @@ class StopFlag(object):
       signal.signal(signum, handler)
 
 
+def _advance_random(sess, task, steps):
+  """Run ``task.per_step_random`` ``steps`` times (see ``TrainTask``)."""
+  if not (steps and task.per_step_random):
+    return
+  feed = task.feed(0)
+  run = sess.make_callable(list(task.per_step_random), list(feed))
+  values = list(feed.values())
+  for _ in range(steps):
+    run(*values)
+
+
 def _fmt_duration(seconds):
   seconds = int(max(0, seconds))
   if seconds >= 3600:
@@ -422,6 +439,7 @@ def _train(task, run_dir, meta, loop):
     if ckpt:
       log("resumed from %s at step %d (epoch %d)" %
           (ckpt, start, start // max(1, task.steps_per_epoch) + 1))
+    _advance_random(sess, task, start)
     writer = v1.summary.FileWriter(run_dir.path,
                                    graph=None if ckpt else task.graph)
 

@@ -134,7 +134,12 @@ def build_train_task(config, dataset, valid, log=print):
       global_step=end_points["global_step"], feed=feed,
       steps_per_epoch=batcher.steps_per_epoch,
       symbols_per_step=config.batch_size, evaluate=evaluate,
-      after_step=after_step, unit="examples"), end_points
+      after_step=after_step, unit="examples",
+      # sampled softmax's candidate sampler: replayed on resume, so a
+      # resumed run draws the negatives an uninterrupted one would.
+      per_step_random=tuple(op.outputs[0] for op in graph.get_operations()
+                            if op.type.endswith("CandidateSampler"))
+  ), end_points
 
 
 def train(config, log=print):
