@@ -92,6 +92,28 @@ def test_damaged_newest_checkpoint_is_skipped_with_one_line(tmp_path, damage,
   assert w_of(run_dir.latest_checkpoint()) == w2
 
 
+def test_checkpoint_of_wrong_shapes_is_skipped_on_resume(tmp_path):
+  """A readable checkpoint that does not fit the graph (``w`` of another
+  shape, as a file copied in from another run leaves it): restore skips it
+  with one line and resumes from the one before."""
+  d = str(tmp_path)
+  train_to(d, 3)
+  graph = tf.Graph()
+  with graph.as_default():
+    tf.compat.v1.get_variable("w", initializer=[0.0, 0.0])
+    tf.compat.v1.train.get_or_create_global_step()
+    saver = tf.compat.v1.train.Saver()
+  with tf.compat.v1.Session(graph=graph) as sess:
+    sess.run(tf.compat.v1.global_variables_initializer())
+    saver.save(sess, os.path.join(d, "model.ckpt-3"), write_state=False)
+  warnings = []
+  r = training.train(make_task()[0], training.RunDir(d, warn=warnings.append),
+                     META, loop(4))
+  assert (r.resumed_from, r.step) == (2, 4)
+  assert len(warnings) == 1 and "model.ckpt-3" in warnings[0] and (
+      "shape" in warnings[0]), warnings
+
+
 def test_no_intact_checkpoint_is_one_line_and_exit_2(tmp_path, capsys):
   d = str(tmp_path)
   train_to(d, 2)
@@ -289,16 +311,28 @@ def npz_arrays(path):
     return {k: z[k].tobytes() for k in z.files}
 
 
-def test_keras_resume_is_exact_skips_damage_and_keeps_max_to_keep(tmp_path,
-                                                                  capsys):
-  """Resume from the middle, bit for bit; the newest state damaged (a
-  truncated file, as a full disk leaves it): one warning line, the one
-  before is used; max_to_keep holds across restarts; sample skips damage
-  too; none intact: one-line CheckpointDamagedError."""
+def test_keras_resume_is_exact_skips_damage_and_keeps_max_to_keep(
+    tmp_path, capsys, monkeypatch):
+  """Disk full while saving: one line, states untouched. Resume from the
+  middle, bit for bit; the newest state damaged (a truncated file, as a
+  full disk leaves it): one warning line, the one before is used;
+  max_to_keep holds across restarts; sample skips damage too, and a copied
+  run samples from its own files; none intact: one-line
+  CheckpointDamagedError."""
   from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
   ref, d = str(tmp_path / "ref"), str(tmp_path / "run")
   keras_train(ref, 4)
   assert keras_states(ref) == [2, 3, 4]  # max_to_keep 3
+  # Disk full while saving: one line naming the folder, states untouched.
+  before = {n: open(os.path.join(ref, n), "rb").read()
+            for n in os.listdir(ref)}
+  monkeypatch.setattr(runner.np, "savez", _enospc)
+  with pytest.raises(RunDirError, match="cannot write to %s \\(No space"
+                     % ref):
+    keras_train(ref, 5)
+  monkeypatch.undo()
+  assert {n: open(os.path.join(ref, n), "rb").read()
+          for n in os.listdir(ref)} == before
   assert keras_train(d, 2).step == 2
   state2 = os.path.join(d, runner.KERAS_STATE + "2.npz")
   os.truncate(state2, os.path.getsize(state2) // 2)
@@ -320,6 +354,11 @@ def test_keras_resume_is_exact_skips_damage_and_keeps_max_to_keep(tmp_path,
   assert runner.sample(keras_config(d, length=5)) != "" and (
       "keras.ckpt-4.npz" in capsys.readouterr().err)
   assert text.startswith("Once upon a time")
+  # A copied run (the original deleted) samples from its own files.
+  moved = str(tmp_path / "moved")
+  shutil.copytree(ref, moved)
+  shutil.rmtree(ref)
+  assert runner.sample(keras_config(moved, length=5)).startswith("Once")
   os.truncate(runner.state_paths(d)[0], 10)
   with pytest.raises(CheckpointDamagedError, match="no intact checkpoint"):
     keras_train(d, 6)

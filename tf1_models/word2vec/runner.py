@@ -112,6 +112,8 @@ def build_train_task(config, dataset, valid, log=print):
 
   def after_step(sess, step, fetched):
     del fetched
+    if not valid:  # valid_size 0: no validation words, nothing to print
+      return
     if step % config.neighbours_every == 0 or step == config.max_steps:
       sim = sess.run(end_points["similarity"])
       sim[np.arange(len(valid)), valid] = -np.inf
