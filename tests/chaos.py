@@ -32,6 +32,14 @@ in the checkpoint:
     its validation passes, so it is not replayed; run here with
     ``--keep_prob=1``, which makes it deterministic. With dropout a resumed
     run is equal in distribution only.
+  seq2seq: no random op in training here (the test vocabulary is smaller
+    than ``num_samples``, so no sampled softmax), but its learning-rate
+    decay compares loss windows: they are in the checkpoint
+    (``runner.plateau_state``), as a window every step decays often.
+    With sampled softmax (a target vocabulary above ``--num_samples``) its
+    samplers (one per decoder position of each bucket, drawn by training
+    steps of that bucket and by evaluation) are not replayed: equal in
+    distribution only.
   next_char_keras (``--impl=keras``, Keras's own loop): no random op in
     training; its state file holds weights, optimizer state and step.
 """

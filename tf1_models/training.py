@@ -96,6 +96,11 @@ class TrainTask:
   # resume at step k the loop runs them k times (on ``feed(0)``): their
   # streams then continue as in an uninterrupted run, bit for bit.
   per_step_random: tuple = ()
+  # Variables of loop-side state added after checkpoints were first written
+  # (e.g. seq2seq's learning-rate plateau windows): restored when the
+  # checkpoint holds them, else left at their initial values, so older run
+  # directories still resume.
+  optional_variables: tuple = ()
 
 
 @dataclasses.dataclass
@@ -378,10 +383,25 @@ class StopFlag(object):
       signal.signal(signum, handler)
 
 
+def _restore(sess, task, run_dir):
+  """``run_dir.restore`` of every variable, ``task.optional_variables``
+  only when the checkpoint has them; the checkpoint's path or None."""
+  if not task.optional_variables:
+    return run_dir.restore(sess)
+  optional = {v.op.name for v in task.optional_variables}
+  ckpt = run_dir.restore(sess, [
+      v for v in task.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)
+      if v.op.name not in optional])
+  if ckpt:
+    have = tf.train.load_checkpoint(ckpt).get_variable_to_shape_map()
+    present = [v for v in task.optional_variables if v.op.name in have]
+    if present:
+      compat.restore_checkpoint(sess, ckpt, present)
+  return ckpt
+
+
 def _advance_random(sess, task, steps):
   """Run ``task.per_step_random`` ``steps`` times (see ``TrainTask``)."""
-  if not (steps and task.per_step_random):
-    return
   feed = task.feed(0)
   run = sess.make_callable(list(task.per_step_random), list(feed))
   values = list(feed.values())
@@ -431,7 +451,7 @@ def _train(task, run_dir, meta, loop):
     init = v1.global_variables_initializer()
   with v1.Session(graph=task.graph) as sess:
     sess.run(init)
-    ckpt = run_dir.restore(sess)
+    ckpt = _restore(sess, task, run_dir)
     # max_to_keep counts the checkpoints earlier runs left (oldest deleted
     # first), so a crash loop cannot fill the disk.
     saver.recover_last_checkpoints(run_dir.checkpoints())
@@ -439,7 +459,12 @@ def _train(task, run_dir, meta, loop):
     if ckpt:
       log("resumed from %s at step %d (epoch %d)" %
           (ckpt, start, start // max(1, task.steps_per_epoch) + 1))
-    _advance_random(sess, task, start)
+    if start and task.per_step_random:
+      t0 = time.time()
+      _advance_random(sess, task, start)
+      log("replayed %d random op(s) for %d steps in %.1f s, so the draws "
+          "continue as in an uninterrupted run" %
+          (len(task.per_step_random), start, time.time() - t0))
     writer = v1.summary.FileWriter(run_dir.path,
                                    graph=None if ckpt else task.graph)
 
