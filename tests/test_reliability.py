@@ -4,6 +4,19 @@ disk full, read-only, SIGTERM; and quiet start-up.
 The loop is driven on the one-variable task of ``test_training`` (a few ms
 per run); two subprocess tests check what a user sees (exit codes, one line
 on stderr, nothing from TensorFlow).
+
+Why the toy task stands for every model: char_rnn, text8_lstm, word2vec,
+seq2seq and next_char --impl=tf1 train only through ``training.train``,
+which owns the run directory (``RunDir``: relative state file, newest
+intact checkpoint, ``max_to_keep`` recovery, lock, atomic ``run.json``,
+``RunDirError`` on a failed write) and the signals (``StopFlag``); no
+runner writes a checkpoint itself. Real-model checks on top: every runner
+refuses a locked folder before writing (below); word2vec resumes a copied
+run from its own files (tests/word2vec/test_runner.py); char_rnn's
+command line on damaged checkpoints (below); every model's kill -9 resume
+and SIGTERM from outside (tests/test_chaos.py, slow). next_char
+--impl=keras has a loop of its own and its own tests at the end of this
+file.
 """
 
 import errno
@@ -163,6 +176,31 @@ def test_second_writer_refuses_and_a_killed_holder_leaves_no_lock(tmp_path):
     holder.kill()  # kill -9: no cleanup runs in the holder
     holder.wait()
   assert train_to(d, 1).step == 1
+
+
+@pytest.mark.parametrize("model", ["char_rnn", "text8_lstm", "word2vec",
+                                   "seq2seq", "next_char"])
+def test_every_model_refuses_a_locked_run_dir_before_writing(tmp_path,
+                                                             model):
+  """The real runners (not only the toy task): another writer's lock on
+  the folder is one line, and nothing is written into it."""
+  import fcntl  # pylint: disable=g-import-not-at-top
+  import importlib  # pylint: disable=g-import-not-at-top
+  config_lib = importlib.import_module("tf1_models.%s.config" % model)
+  runner = importlib.import_module("tf1_models.%s.runner" % model)
+  d = str(tmp_path)
+  fd = os.open(os.path.join(d, training.LOCK_FILE), os.O_RDWR | os.O_CREAT)
+  try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    config = config_lib.preset("test", checkpoint_dir=d)
+    if getattr(config, "shipped_corpus", ""):  # not the large shared one
+      from tf1_models import corpus  # pylint: disable=g-import-not-at-top
+      config.corpus = corpus.shipped(config.shipped_corpus)
+    with pytest.raises(RunDirError, match="another process is writing to"):
+      runner.train(config, log=lambda s: None)
+  finally:
+    os.close(fd)
+  assert os.listdir(d) == [training.LOCK_FILE]
 
 
 def _enospc(*args, **kwargs):

@@ -257,17 +257,19 @@ def train(config, log=print):
   data = load_data(config, buckets, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, data.vocab)
-  run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, buckets, data, log)
-  decoder = ("legacy_seq2seq" if config.decoder == "legacy" else
-             "contrib.seq2seq %s attention" % config.attention)
-  log("model: %s %dx%d, %s, buckets %s, %s at %g, training to step %d in "
-      "%s" % ("LSTM" if config.use_lstm else "GRU", config.num_layers,
-              config.size, decoder, buckets, config.optimizer,
-              config.learning_rate, config.max_steps, run_dir.path))
-  return training.train(task, run_dir, meta, training.LoopConfig(
-      max_steps=config.max_steps, checkpoint_every=config.steps_per_checkpoint,
-      log_every=config.log_every, log=log))
+  with run_dir.hold():  # before run.json is read or a graph built
+    run_dir.check_compatible(meta)
+    task, _ = build_train_task(config, buckets, data, log)
+    decoder = ("legacy_seq2seq" if config.decoder == "legacy" else
+               "contrib.seq2seq %s attention" % config.attention)
+    log("model: %s %dx%d, %s, buckets %s, %s at %g, training to step %d in "
+        "%s" % ("LSTM" if config.use_lstm else "GRU", config.num_layers,
+                config.size, decoder, buckets, config.optimizer,
+                config.learning_rate, config.max_steps, run_dir.path))
+    return training.train(task, run_dir, meta, training.LoopConfig(
+        max_steps=config.max_steps,
+        checkpoint_every=config.steps_per_checkpoint,
+        log_every=config.log_every, log=log))
 
 
 class Decoder(object):

@@ -175,19 +175,20 @@ def train(config, log=print):
   data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = run_meta(config)
-  run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, data, log)
-  log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
-      "step %d in %s" % (
-          config.variant, config.num_nodes, config.batch_size,
-          config.num_unrollings,
-          (", embedding %d, keep prob %g" % (config.embedding_size,
-                                             config.keep_prob)
-           if config.variant == "bigram" else ""),
-          config.max_steps, run_dir.path))
-  return training.train(task, run_dir, meta, training.LoopConfig(
-      max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.summary_frequency, log=log))
+  with run_dir.hold():  # before run.json is read or a graph built
+    run_dir.check_compatible(meta)
+    task, _ = build_train_task(config, data, log)
+    log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
+        "step %d in %s" % (
+            config.variant, config.num_nodes, config.batch_size,
+            config.num_unrollings,
+            (", embedding %d, keep prob %g" % (config.embedding_size,
+                                               config.keep_prob)
+             if config.variant == "bigram" else ""),
+            config.max_steps, run_dir.path))
+    return training.train(task, run_dir, meta, training.LoopConfig(
+        max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
+        log_every=config.summary_frequency, log=log))
 
 
 restore = tf1_weights.restore_tf1

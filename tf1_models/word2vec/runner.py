@@ -151,21 +151,22 @@ def train(config, log=print):
   valid = valid_examples(config, len(dataset.vocab))
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, dataset.vocab, valid)
-  run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, dataset, valid, log)
-  log("model: %s%s, embedding %d, batch %d, skip_window %d, num_skips %d, "
-      "%d sampled; training to step %d in %s" %
-      (config.model, " (%s)" % config.combiner if config.model == "cbow"
-       else "", config.embedding_size, config.batch_size, config.skip_window,
-       config.num_skips, config.num_sampled, config.max_steps, run_dir.path))
-  result = training.train(task, run_dir, meta, training.LoopConfig(
-      max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.log_every, log=log))
-  if run_dir.latest_checkpoint():
-    vocab, normalized = load_embeddings(run_dir.path)
-    log("projector files: %s" % export_projector(run_dir.path, normalized,
-                                                 vocab))
-  return result
+  with run_dir.hold():  # before run.json is read or a graph built
+    run_dir.check_compatible(meta)
+    task, _ = build_train_task(config, dataset, valid, log)
+    log("model: %s%s, embedding %d, batch %d, skip_window %d, num_skips %d, "
+        "%d sampled; training to step %d in %s" %
+        (config.model, " (%s)" % config.combiner if config.model == "cbow"
+         else "", config.embedding_size, config.batch_size, config.skip_window,
+         config.num_skips, config.num_sampled, config.max_steps, run_dir.path))
+    result = training.train(task, run_dir, meta, training.LoopConfig(
+        max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
+        log_every=config.log_every, log=log))
+    if run_dir.latest_checkpoint():
+      vocab, normalized = load_embeddings(run_dir.path)
+      log("projector files: %s" % export_projector(run_dir.path, normalized,
+                                                   vocab))
+    return result
 
 
 def load_embeddings(path):
