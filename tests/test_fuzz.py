@@ -151,6 +151,9 @@ def run_cli(model, args, cwd):
 
 def assert_one_line_or_works(p, run_dir=None):
   assert "Traceback" not in p.stderr, p.stderr
+  # Nothing but the project's own lines reaches stderr (no TensorFlow logs).
+  assert all(l.startswith("warning:") or ": error: " in l
+             for l in p.stderr.splitlines()), p.stderr
   if p.returncode != 0:
     lines = [l for l in p.stderr.splitlines()
              if not l.startswith("warning:")]

@@ -260,18 +260,29 @@ def test_read_only_run_dir(tmp_path):
     os.chmod(d, 0o755)
 
 
-def test_sigterm_saves_then_stops(tmp_path):
+@pytest.mark.parametrize("signals", [1, 2])
+def test_sigterm_saves_then_stops_and_a_second_aborts(tmp_path, signals):
+  """One SIGTERM at step 2: step 2 is saved and the run stops. Two: abort
+  at once (KeyboardInterrupt), nothing from step 2 saved, lock released."""
   d = str(tmp_path)
 
   def after_step(sess, step, out):
     if step == 2:
-      os.kill(os.getpid(), signal.SIGTERM)
+      for _ in range(signals):
+        os.kill(os.getpid(), signal.SIGTERM)
 
   task, _ = make_task(after_step=after_step)
-  r = training.train(task, d, META, loop(50))
-  assert (r.step, r.interrupted) == (2, True)
-  assert training.RunDir(d).latest_checkpoint().endswith("model.ckpt-2")
+  if signals == 1:
+    r = training.train(task, d, META, loop(50))
+    assert (r.step, r.interrupted) == (2, True)
+    assert training.RunDir(d).latest_checkpoint().endswith("model.ckpt-2")
+  else:
+    with pytest.raises(KeyboardInterrupt):
+      training.train(task, d, META, training.LoopConfig(
+          max_steps=50, checkpoint_every=1, log=lambda s: None))
+    assert training.RunDir(d).latest_checkpoint().endswith("model.ckpt-1")
   assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+  assert os.path.abspath(d) not in training._HELD_LOCKS
 
 
 def test_atomic_write_leaves_the_old_file_when_cut(tmp_path, monkeypatch):
