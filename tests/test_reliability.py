@@ -452,3 +452,21 @@ def test_keras_sigterm_saves_then_stops_and_a_second_aborts(tmp_path,
     assert keras_states(d) == [1]
   assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
   assert os.path.abspath(d) not in training._HELD_LOCKS  # released
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_backend_flag_survives_the_quiet_tensorflow_import(tmp_path, backend):
+  """Importing tf1_models imports TensorFlow (quietly), which imports Keras
+  and fixes its backend: ``--backend`` must be applied before that."""
+  pytest.importorskip(backend)
+  env = {k: v for k, v in os.environ.items()
+         if k not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")}
+  env["PYTHONPATH"] = REPO
+  p = subprocess.run(
+      [sys.executable, "-m", "tf1_models.next_char", "--config=test",
+       "--impl=keras", "--backend=" + backend, "--max_steps=1",
+       "--length=3", "--checkpoint_dir=" + str(tmp_path / "run")],
+      capture_output=True, text=True, env=env, cwd=str(tmp_path))
+  assert p.returncode == 0, p.stderr
+  assert p.stdout.splitlines()[-1].startswith("Once upon a time")

@@ -47,4 +47,25 @@ def _import_tensorflow_quietly():
         sys.stderr.write("".join(kept))
 
 
+
+def _apply_backend_flag():
+  """``python -m tf1_models.X --backend=jax``: importing TensorFlow (below)
+  imports Keras, which fixes its backend for the process at that moment,
+  before the command line's ``cli.preselect_backend`` runs. So a valid
+  ``--backend`` on the command line is applied here first (an invalid one
+  is left to ``preselect_backend``'s one-line error)."""
+  from tf1_models import keras_backend  # pylint: disable=g-import-not-at-top
+  args = sys.argv[1:]
+  for i, arg in enumerate(args):
+    value = (arg.split("=", 1)[1] if arg.startswith("--backend=") else
+             args[i + 1] if arg == "--backend" and i + 1 < len(args) else
+             None)
+    if value in keras_backend.BACKENDS and "keras" not in sys.modules:
+      try:
+        keras_backend.select(value)
+      except Exception:  # pylint: disable=broad-except
+        pass  # not installed: preselect_backend says so in one line
+
+
+_apply_backend_flag()
 _import_tensorflow_quietly()
