@@ -4,6 +4,19 @@ disk full, read-only, SIGTERM; and quiet start-up.
 The loop is driven on the one-variable task of ``test_training`` (a few ms
 per run); two subprocess tests check what a user sees (exit codes, one line
 on stderr, nothing from TensorFlow).
+
+Why the toy task stands for every model: char_rnn, text8_lstm, word2vec,
+seq2seq and next_char --impl=tf1 train only through ``training.train``,
+which owns the run directory (``RunDir``: relative state file, newest
+intact checkpoint, ``max_to_keep`` recovery, lock, atomic ``run.json``,
+``RunDirError`` on a failed write) and the signals (``StopFlag``); no
+runner writes a checkpoint itself. Real-model checks on top: every runner
+refuses a locked folder before writing (below); word2vec resumes a copied
+run from its own files (tests/word2vec/test_runner.py); char_rnn's
+command line on damaged checkpoints (below); every model's kill -9 resume
+and SIGTERM from outside (tests/test_chaos.py, slow). next_char
+--impl=keras has a loop of its own and its own tests at the end of this
+file.
 """
 
 import errno
@@ -92,6 +105,28 @@ def test_damaged_newest_checkpoint_is_skipped_with_one_line(tmp_path, damage,
   assert w_of(run_dir.latest_checkpoint()) == w2
 
 
+def test_checkpoint_of_wrong_shapes_is_skipped_on_resume(tmp_path):
+  """A readable checkpoint that does not fit the graph (``w`` of another
+  shape, as a file copied in from another run leaves it): restore skips it
+  with one line and resumes from the one before."""
+  d = str(tmp_path)
+  train_to(d, 3)
+  graph = tf.Graph()
+  with graph.as_default():
+    tf.compat.v1.get_variable("w", initializer=[0.0, 0.0])
+    tf.compat.v1.train.get_or_create_global_step()
+    saver = tf.compat.v1.train.Saver()
+  with tf.compat.v1.Session(graph=graph) as sess:
+    sess.run(tf.compat.v1.global_variables_initializer())
+    saver.save(sess, os.path.join(d, "model.ckpt-3"), write_state=False)
+  warnings = []
+  r = training.train(make_task()[0], training.RunDir(d, warn=warnings.append),
+                     META, loop(4))
+  assert (r.resumed_from, r.step) == (2, 4)
+  assert len(warnings) == 1 and "model.ckpt-3" in warnings[0] and (
+      "shape" in warnings[0]), warnings
+
+
 def test_no_intact_checkpoint_is_one_line_and_exit_2(tmp_path, capsys):
   d = str(tmp_path)
   train_to(d, 2)
@@ -141,6 +176,31 @@ def test_second_writer_refuses_and_a_killed_holder_leaves_no_lock(tmp_path):
     holder.kill()  # kill -9: no cleanup runs in the holder
     holder.wait()
   assert train_to(d, 1).step == 1
+
+
+@pytest.mark.parametrize("model", ["char_rnn", "text8_lstm", "word2vec",
+                                   "seq2seq", "next_char"])
+def test_every_model_refuses_a_locked_run_dir_before_writing(tmp_path,
+                                                             model):
+  """The real runners (not only the toy task): another writer's lock on
+  the folder is one line, and nothing is written into it."""
+  import fcntl  # pylint: disable=g-import-not-at-top
+  import importlib  # pylint: disable=g-import-not-at-top
+  config_lib = importlib.import_module("tf1_models.%s.config" % model)
+  runner = importlib.import_module("tf1_models.%s.runner" % model)
+  d = str(tmp_path)
+  fd = os.open(os.path.join(d, training.LOCK_FILE), os.O_RDWR | os.O_CREAT)
+  try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    config = config_lib.preset("test", checkpoint_dir=d)
+    if getattr(config, "shipped_corpus", ""):  # not the large shared one
+      from tf1_models import corpus  # pylint: disable=g-import-not-at-top
+      config.corpus = corpus.shipped(config.shipped_corpus)
+    with pytest.raises(RunDirError, match="another process is writing to"):
+      runner.train(config, log=lambda s: None)
+  finally:
+    os.close(fd)
+  assert os.listdir(d) == [training.LOCK_FILE]
 
 
 def _enospc(*args, **kwargs):
@@ -200,18 +260,29 @@ def test_read_only_run_dir(tmp_path):
     os.chmod(d, 0o755)
 
 
-def test_sigterm_saves_then_stops(tmp_path):
+@pytest.mark.parametrize("signals", [1, 2])
+def test_sigterm_saves_then_stops_and_a_second_aborts(tmp_path, signals):
+  """One SIGTERM at step 2: step 2 is saved and the run stops. Two: abort
+  at once (KeyboardInterrupt), nothing from step 2 saved, lock released."""
   d = str(tmp_path)
 
   def after_step(sess, step, out):
     if step == 2:
-      os.kill(os.getpid(), signal.SIGTERM)
+      for _ in range(signals):
+        os.kill(os.getpid(), signal.SIGTERM)
 
   task, _ = make_task(after_step=after_step)
-  r = training.train(task, d, META, loop(50))
-  assert (r.step, r.interrupted) == (2, True)
-  assert training.RunDir(d).latest_checkpoint().endswith("model.ckpt-2")
+  if signals == 1:
+    r = training.train(task, d, META, loop(50))
+    assert (r.step, r.interrupted) == (2, True)
+    assert training.RunDir(d).latest_checkpoint().endswith("model.ckpt-2")
+  else:
+    with pytest.raises(KeyboardInterrupt):
+      training.train(task, d, META, training.LoopConfig(
+          max_steps=50, checkpoint_every=1, log=lambda s: None))
+    assert training.RunDir(d).latest_checkpoint().endswith("model.ckpt-1")
   assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+  assert os.path.abspath(d) not in training._HELD_LOCKS
 
 
 def test_atomic_write_leaves_the_old_file_when_cut(tmp_path, monkeypatch):
@@ -256,3 +327,146 @@ def test_first_run_stderr_is_clean_and_errors_are_one_line(tmp_path):
                               "intact checkpoint in " + d)
   assert all(l.startswith("warning: skipping damaged checkpoint")
              for l in lines[:-1]) and "Traceback" not in p.stderr
+
+
+# next_char --impl=keras trains in a loop of its own (Keras has no Session);
+# it takes the same lock, StopFlag and newest-intact rule from ``training``.
+
+
+def keras_config(d, **kw):
+  from tf1_models import corpus  # pylint: disable=g-import-not-at-top
+  from tf1_models.next_char import config as config_lib  # pylint: disable=g-import-not-at-top
+  kw.setdefault("checkpoint_every", 1)
+  return config_lib.preset("test", impl="keras", checkpoint_dir=d,
+                           corpus=corpus.shipped("shakespeare_small.txt"),
+                           val_fraction=0.0, log_every=1, **kw)
+
+
+def keras_train(d, steps, log=None, **kw):
+  from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
+  return runner.train(keras_config(d, max_steps=steps, **kw),
+                      log=log or (lambda s: None))
+
+
+def keras_states(d):
+  from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
+  return [int(os.path.basename(p)[len(runner.KERAS_STATE):-len(".npz")])
+          for p in runner.state_paths(d)]
+
+
+def npz_arrays(path):
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  with np.load(path) as z:
+    return {k: z[k].tobytes() for k in z.files}
+
+
+def test_keras_resume_is_exact_skips_damage_and_keeps_max_to_keep(
+    tmp_path, capsys, monkeypatch):
+  """Disk full while saving: one line, states untouched. Resume from the
+  middle, bit for bit; the newest state damaged (a truncated file, as a
+  full disk leaves it): one warning line, the one before is used;
+  max_to_keep holds across restarts; sample skips damage too, and a copied
+  run samples from its own files; none intact: one-line
+  CheckpointDamagedError."""
+  from tf1_models.next_char import runner  # pylint: disable=g-import-not-at-top
+  ref, d = str(tmp_path / "ref"), str(tmp_path / "run")
+  keras_train(ref, 4)
+  assert keras_states(ref) == [2, 3, 4]  # max_to_keep 3
+  # Disk full while saving: one line naming the folder, states untouched.
+  before = {n: open(os.path.join(ref, n), "rb").read()
+            for n in os.listdir(ref)}
+  monkeypatch.setattr(runner.np, "savez", _enospc)
+  with pytest.raises(RunDirError, match="cannot write to %s \\(No space"
+                     % ref):
+    keras_train(ref, 5)
+  monkeypatch.undo()
+  assert {n: open(os.path.join(ref, n), "rb").read()
+          for n in os.listdir(ref)} == before
+  assert keras_train(d, 2).step == 2
+  state2 = os.path.join(d, runner.KERAS_STATE + "2.npz")
+  os.truncate(state2, os.path.getsize(state2) // 2)
+  capsys.readouterr()
+  r = keras_train(d, 4)
+  err = capsys.readouterr().err
+  assert err.count("\n") == 1 and (
+      "warning: skipping damaged checkpoint %s" % state2) in err
+  assert (r.resumed_from, r.step) == (1, 4)
+  assert keras_states(d) == [2, 3, 4]
+  final = runner.KERAS_STATE + "4.npz"
+  assert npz_arrays(os.path.join(d, final)) == npz_arrays(
+      os.path.join(ref, final))
+  # Sampling reads the newest intact state, skipping a damaged one.
+  text = runner.sample(keras_config(d, length=5))
+  for p in runner.state_paths(d)[1:]:
+    with open(p, "r+b") as f:
+      f.write(b"\0" * 64)
+  assert runner.sample(keras_config(d, length=5)) != "" and (
+      "keras.ckpt-4.npz" in capsys.readouterr().err)
+  assert text.startswith("Once upon a time")
+  # A copied run (the original deleted) samples from its own files.
+  moved = str(tmp_path / "moved")
+  shutil.copytree(ref, moved)
+  shutil.rmtree(ref)
+  assert runner.sample(keras_config(moved, length=5)).startswith("Once")
+  os.truncate(runner.state_paths(d)[0], 10)
+  with pytest.raises(CheckpointDamagedError, match="no intact checkpoint"):
+    keras_train(d, 6)
+
+
+def test_keras_lock_is_taken_before_anything_is_read_or_trained(tmp_path):
+  import fcntl  # pylint: disable=g-import-not-at-top
+  d = str(tmp_path)
+  fd = os.open(os.path.join(d, training.LOCK_FILE), os.O_RDWR | os.O_CREAT)
+  try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another writer
+    os.write(fd, b"4242")
+    with pytest.raises(RunDirError,
+                       match="another process \\(pid 4242\\) is writing"):
+      keras_train(d, 2)
+    assert os.listdir(d) == [training.LOCK_FILE]
+  finally:
+    os.close(fd)
+  assert keras_train(d, 1).step == 1
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_keras_sigterm_saves_then_stops_and_a_second_aborts(tmp_path,
+                                                            signals):
+  """A real SIGTERM to this process at step 2 (sent from the progress line,
+  which the loop prints after each step): one saves step 2 and stops; two
+  abort at once (KeyboardInterrupt), nothing from step 2 saved."""
+  d = str(tmp_path)
+
+  def log(line):
+    if line.startswith("step 2/"):
+      for _ in range(signals):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+  if signals == 1:
+    r = keras_train(d, 50, log=log)
+    assert (r.step, r.interrupted) == (2, True)
+    assert keras_states(d) == [1, 2]
+  else:
+    with pytest.raises(KeyboardInterrupt):
+      keras_train(d, 50, log=log)
+    assert keras_states(d) == [1]
+  assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+  assert os.path.abspath(d) not in training._HELD_LOCKS  # released
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_backend_flag_survives_the_quiet_tensorflow_import(tmp_path, backend):
+  """Importing tf1_models imports TensorFlow (quietly), which imports Keras
+  and fixes its backend: ``--backend`` must be applied before that."""
+  pytest.importorskip(backend)
+  env = {k: v for k, v in os.environ.items()
+         if k not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")}
+  env["PYTHONPATH"] = REPO
+  p = subprocess.run(
+      [sys.executable, "-m", "tf1_models.next_char", "--config=test",
+       "--impl=keras", "--backend=" + backend, "--max_steps=1",
+       "--length=3", "--checkpoint_dir=" + str(tmp_path / "run")],
+      capture_output=True, text=True, env=env, cwd=str(tmp_path))
+  assert p.returncode == 0, p.stderr
+  assert p.stdout.splitlines()[-1].startswith("Once upon a time")

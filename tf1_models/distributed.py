@@ -453,6 +453,13 @@ def start(cluster, log=print):
   return server, Replication(cluster)
 
 
+def hold(run_dir, replication):
+  """``run_dir.hold()`` (the one-writer lock, taken before anything is read)
+  for a single process; the workers of a distributed run share the folder,
+  so none is taken (the chief alone writes it)."""
+  return run_dir.hold() if replication is None else contextlib.nullcontext()
+
+
 def run(task, run_dir, meta, loop, replication, server):
   """``training.train`` in one process, else this worker's ``train``."""
   if replication is None:

@@ -19,6 +19,7 @@ it would have seen). The loop owns everything else:
 * a progress line: step, epoch, loss, symbols/second, ETA.
 """
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -97,6 +98,17 @@ class TrainTask:
   # instead of the loop giving worker i of N the batches i, i+N, ...
   worker_state: tuple = ()
   sharded_feed: bool = False
+  # Outputs of stateful random ops (e.g. a candidate sampler) that run
+  # exactly once per training step, never elsewhere, and whose draws do not
+  # depend on the fed values. A checkpoint cannot hold their state, so on
+  # resume at step k the loop runs them k times (on ``feed(0)``): their
+  # streams then continue as in an uninterrupted run, bit for bit.
+  per_step_random: tuple = ()
+  # Variables of loop-side state added after checkpoints were first written
+  # (e.g. seq2seq's learning-rate plateau windows): restored when the
+  # checkpoint holds them, else left at their initial values, so older run
+  # directories still resume.
+  optional_variables: tuple = ()
 
 
 @dataclasses.dataclass
@@ -177,19 +189,24 @@ class RunDir(object):
     """The newest checkpoint that reads back whole, or None when there is no
     checkpoint. Damaged ones are skipped with one warning line each; raises
     ``CheckpointDamagedError`` when there are checkpoints but none loads."""
-    return self._newest_intact()
+    return self.newest_intact()
 
   def restore(self, sess, var_list=None):
     """Restore the newest checkpoint that loads into ``sess`` (intact files
     and matching names and shapes); return its path, or None when the folder
     has no checkpoint. Skips and raises as ``latest_checkpoint``."""
-    return self._newest_intact(
+    return self.newest_intact(
         lambda path: compat.restore_checkpoint(sess, path, var_list))
 
-  def _newest_intact(self, load=None):
-    candidates = self.checkpoints()
+  def newest_intact(self, load=None, candidates=None,
+                     problem_of=checkpoint_problem):
+    """The newest of ``candidates`` (oldest first; default: this folder's
+    TF checkpoints) that ``problem_of`` finds whole and ``load`` (if given)
+    loads; damaged ones are skipped with one warning line each."""
+    if candidates is None:
+      candidates = self.checkpoints()
     for path in reversed(candidates):
-      problem = checkpoint_problem(path)
+      problem = problem_of(path)
       if problem is None and load is not None:
         try:
           load(path)
@@ -253,6 +270,17 @@ class RunDir(object):
       raise files.unwritable(self.path, e)
     _HELD_LOCKS[key] = fd
     return True
+
+  @contextlib.contextmanager
+  def hold(self):
+    """``lock()`` for the ``with`` block (released after it unless this
+    process held the folder already)."""
+    took = self.lock()
+    try:
+      yield self
+    finally:
+      if took:
+        self.unlock()
 
   def unlock(self):
     fd = _HELD_LOCKS.pop(os.path.abspath(self.path), None)
@@ -339,7 +367,7 @@ class RunDir(object):
     return meta, ckpt
 
 
-class _StopFlag(object):
+class StopFlag(object):
   """First Ctrl-C (or SIGTERM, as schedulers and ``docker stop`` send) asks
   the loop to stop after this step and save; a second one aborts."""
 
@@ -361,6 +389,32 @@ class _StopFlag(object):
   def __exit__(self, *exc):
     for signum, handler in (self._previous or {}).items():
       signal.signal(signum, handler)
+
+
+def _restore(sess, task, run_dir):
+  """``run_dir.restore`` of every variable, ``task.optional_variables``
+  only when the checkpoint has them; the checkpoint's path or None."""
+  if not task.optional_variables:
+    return run_dir.restore(sess)
+  optional = {v.op.name for v in task.optional_variables}
+  ckpt = run_dir.restore(sess, [
+      v for v in task.graph.get_collection(v1.GraphKeys.GLOBAL_VARIABLES)
+      if v.op.name not in optional])
+  if ckpt:
+    have = tf.train.load_checkpoint(ckpt).get_variable_to_shape_map()
+    present = [v for v in task.optional_variables if v.op.name in have]
+    if present:
+      compat.restore_checkpoint(sess, ckpt, present)
+  return ckpt
+
+
+def _advance_random(sess, task, steps):
+  """Run ``task.per_step_random`` ``steps`` times (see ``TrainTask``)."""
+  feed = task.feed(0)
+  run = sess.make_callable(list(task.per_step_random), list(feed))
+  values = list(feed.values())
+  for _ in range(steps):
+    run(*values)
 
 
 def _fmt_duration(seconds):
@@ -392,12 +446,8 @@ def train(task, run_dir, meta, loop):
   """
   if not isinstance(run_dir, RunDir):
     run_dir = RunDir(run_dir)
-  took_lock = run_dir.lock()
-  try:
+  with run_dir.hold():
     return _train(task, run_dir, meta, loop)
-  finally:
-    if took_lock:
-      run_dir.unlock()
 
 
 def _train(task, run_dir, meta, loop):
@@ -409,7 +459,7 @@ def _train(task, run_dir, meta, loop):
     init = v1.global_variables_initializer()
   with v1.Session(graph=task.graph) as sess:
     sess.run(init)
-    ckpt = run_dir.restore(sess)
+    ckpt = _restore(sess, task, run_dir)
     # max_to_keep counts the checkpoints earlier runs left (oldest deleted
     # first), so a crash loop cannot fill the disk.
     saver.recover_last_checkpoints(run_dir.checkpoints())
@@ -417,6 +467,12 @@ def _train(task, run_dir, meta, loop):
     if ckpt:
       log("resumed from %s at step %d (epoch %d)" %
           (ckpt, start, start // max(1, task.steps_per_epoch) + 1))
+    if start and task.per_step_random:
+      t0 = time.time()
+      _advance_random(sess, task, start)
+      log("replayed %d random op(s) for %d steps in %.1f s, so the draws "
+          "continue as in an uninterrupted run" %
+          (len(task.per_step_random), start, time.time() - t0))
     writer = v1.summary.FileWriter(run_dir.path,
                                    graph=None if ckpt else task.graph)
 
@@ -443,7 +499,7 @@ def _train(task, run_dir, meta, loop):
     if start >= loop.max_steps:
       log("already trained to step %d (max_steps %d): nothing to do" %
           (start, loop.max_steps))
-    with _StopFlag() as stop:
+    with StopFlag() as stop:
       while step < loop.max_steps:
         step_fetches = fetches
         if task.step_fetches is not None:

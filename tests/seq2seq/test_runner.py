@@ -7,8 +7,11 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
+from tf1_models import training
 from tf1_models.errors import CheckpointMismatchError, UserError
 from tf1_models.seq2seq import config as config_lib
 from tf1_models.seq2seq import runner
@@ -125,3 +128,52 @@ def test_dynamic_decoder_trains_evaluates_and_beam_decodes(tiny):
                      (dict(beam_width=-1), "--beam_width=-1")]:
     with pytest.raises(UserError, match=match):
       runner.train(dataclasses.replace(dyn, **bad))
+
+
+def _plateau_task(with_state=True):
+  """A one-variable task whose loss keeps growing (the target runs away
+  faster than the weight follows), with the seq2seq learning-rate rule over windows of 2 steps."""
+  v1 = tf.compat.v1
+  graph = tf.Graph()
+  with graph.as_default():
+    target = v1.placeholder(tf.float32, [])
+    w = v1.get_variable("w", initializer=0.0)
+    rate = v1.get_variable("learning_rate", initializer=0.4,
+                           trainable=False)
+    step = v1.train.get_or_create_global_step()
+    loss = tf.square(w - target)
+    train_op = v1.train.GradientDescentOptimizer(rate).minimize(
+        loss, global_step=step)
+
+    class Model(object):
+      learning_rate_decay_op = rate.assign(rate * 0.5)
+
+  state = runner.plateau_state(graph) if with_state else None
+  return training.TrainTask(
+      graph=graph, loss=loss, train_op=train_op, global_step=step,
+      feed=lambda s: {target: float(s * s)}, steps_per_epoch=100,
+      symbols_per_step=1,
+      after_step=runner.DecayOnPlateau(Model(), 2, lambda s: None, state),
+      optional_variables=(state["variable"],) if state else ())
+
+
+def test_resumed_run_decays_as_an_uninterrupted_one(tmp_path):
+  """The plateau windows are in the checkpoint: 5 steps + a resume to 16
+  (a resume mid-window) ends with the learning rate and weights of 16 at
+  once, after several decays; a run dir from before the state variable
+  existed still resumes."""
+
+  def run(d, steps, **kw):
+    training.train(_plateau_task(**kw), str(d), {"model": "toy"},
+                   training.LoopConfig(max_steps=steps, checkpoint_every=1,
+                                       log_every=100, log=lambda s: None))
+    reader = tf.train.load_checkpoint(training.RunDir(str(d))
+                                      .latest_checkpoint())
+    return {n: reader.get_tensor(n).tobytes() for n in ("w", "learning_rate")}
+
+  ref = run(tmp_path / "ref", 16)
+  assert np.frombuffer(ref["learning_rate"], np.float32)[0] < 0.4 * 0.5 ** 2
+  run(tmp_path / "resumed", 5)
+  assert run(tmp_path / "resumed", 16) == ref
+  run(tmp_path / "old", 3, with_state=False)
+  run(tmp_path / "old", 6)  # resumes; the windows start empty

@@ -3,8 +3,9 @@
 ``impl="tf1"`` trains the TF1 graph twin through the shared loop
 (``tf1_models.training``); ``impl="keras"`` trains the Keras 3 model with a
 small loop of its own over the same ``feed(step)`` batches (Keras has no
-``Session``), saving ``model.weights.h5`` plus the optimizer state and the
-same ``run.json``. Both resume at the saved step. ``sample`` needs only the
+``Session``) with the shared loop's run-directory rules (``train_keras``),
+saving ``keras.ckpt-<step>.npz`` training states, ``model.weights.h5`` and
+the same ``run.json``. Both resume at the saved step. ``sample`` needs only the
 run directory; ``convert_run`` turns a run of one implementation into a run
 of the other that generates the same greedy text.
 """
@@ -19,7 +20,8 @@ import tensorflow as tf
 
 from tf1_models import (configs, corpus, distributed, files, keras_backend,
                         serving, tf1_weights, training)
-from tf1_models.errors import (CheckpointMismatchError, TrainingDiverged,
+from tf1_models.errors import (CheckpointDamagedError,
+                               CheckpointMismatchError, TrainingDiverged,
                                UserError)
 from tf1_models.next_char import convert
 from tf1_models.next_char import data as data_lib
@@ -29,7 +31,8 @@ from tf1_models.next_char.config import CELLS, IMPLS
 
 v1 = tf.compat.v1
 MODEL_NAME = "next_char"
-OPTIMIZER_STATE = "optimizer.npz"
+OPTIMIZER_STATE = "optimizer.npz"  # runs saved before KERAS_STATE
+KERAS_STATE = "keras.ckpt-"  # + <step>.npz: a Keras training state
 
 
 def checkpoint_dir(config):
@@ -84,6 +87,12 @@ def train(config, log=print, cluster=None):
   data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = meta_for(config, data.vocab)
+  with distributed.hold(run_dir, replication):  # before anything is read
+    return _train_locked(config, data, run_dir, meta, log, replication,
+                         server)
+
+
+def _train_locked(config, data, run_dir, meta, log, replication, server):
   run_dir.check_compatible(meta)
   _refuse_converted(run_dir)
   max_steps = config.epochs * data.steps_per_epoch
@@ -171,39 +180,117 @@ class KerasTrainer(object):
   def loss(self, x, y):
     return self.loss_fn(y, self.net.model.predict_on_batch(x))
 
-  def save(self, path):
-    os.makedirs(path, exist_ok=True)
-    with files.atomic_path(convert.keras_weights_path(path),
-                           suffix=".weights.h5") as tmp:
-      self.net.model.save_weights(tmp)
-    with files.atomic_path(os.path.join(path, OPTIMIZER_STATE)) as tmp:
-      with open(tmp, "wb") as f:
-        np.savez(f, *[keras.ops.convert_to_numpy(v)
-                      for v in self.optimizer.variables])
+  @property
+  def groups(self):
+    return {"w": self.net.model.weights, "o": self.optimizer.variables}
 
-  def restore(self, path):
+  def state(self, step):
+    """Everything a resume needs, as arrays: model weights, optimizer
+    variables (Adam's moments and iteration count) and the step."""
+    arrays = {"step": np.asarray(step, np.int64)}
+    for prefix, variables in self.groups.items():
+      for k, var in enumerate(variables):
+        arrays["%s%d" % (prefix, k)] = keras.ops.convert_to_numpy(var)
+    return arrays
+
+  def restore_legacy(self, path):
+    """A run saved before training states existed: ``model.weights.h5``
+    plus ``optimizer.npz`` (the step is run.json's)."""
     self.net.model.load_weights(convert.keras_weights_path(path))
     with np.load(os.path.join(path, OPTIMIZER_STATE)) as saved:
       for k, var in enumerate(self.optimizer.variables):
         var.assign(saved["arr_%d" % k])
 
 
+def state_problem(path, groups):
+  """None if the state file ``path`` reads back whole and has an array of
+  the right shape for every variable of ``groups`` (prefix -> variables),
+  else a short reason."""
+  try:
+    with np.load(path) as saved:
+      arrays = {k: saved[k] for k in saved.files}  # reads every member
+  except Exception as e:  # pylint: disable=broad-except
+    return (str(e) or type(e).__name__).splitlines()[0][:160]
+  for prefix, variables in groups.items():
+    held = [k for k in arrays if k[:1] == prefix and k[1:].isdigit()]
+    if len(held) != len(variables):
+      return "%d %s-arrays, this model has %d" % (len(held), prefix,
+                                                 len(variables))
+    for k, var in enumerate(variables):
+      if arrays[prefix + str(k)].shape != tuple(var.shape):
+        return "%s%d has shape %s, this model needs %s" % (
+            prefix, k, arrays[prefix + str(k)].shape, tuple(var.shape))
+  return None
+
+
+def load_state(path, groups):
+  """Assign a state file's arrays to ``groups``' variables; its step."""
+  with np.load(path) as saved:
+    for prefix, variables in groups.items():
+      for k, var in enumerate(variables):
+        var.assign(saved[prefix + str(k)])
+    return int(saved["step"])
+
+
+def newest_state(path, groups):
+  """The newest intact state in folder ``path`` for ``groups`` (damaged
+  ones skipped with one warning line; all damaged: one-line
+  ``CheckpointDamagedError``), or None when there is none."""
+  return training.RunDir(path).newest_intact(
+      candidates=state_paths(path),
+      problem_of=lambda p: state_problem(p, groups))
+
+
+def state_paths(path):
+  """The Keras run's training states in folder ``path``, oldest first."""
+  if not os.path.isdir(path):
+    return []
+  found = []
+  for name in os.listdir(path):
+    if name.startswith(KERAS_STATE) and name.endswith(".npz"):
+      tail = name[len(KERAS_STATE):-len(".npz")]
+      if tail.isdigit():
+        found.append((int(tail), os.path.join(path, name)))
+  return [p for _, p in sorted(found)]
+
+
 def train_keras(config, data, run_dir, meta, loop):
-  """The Keras run: same batches, same resume and NaN rules as the TF1
-  loop (without TensorBoard summaries)."""
+  """The Keras run: same batches as the TF1 loop and the same run-directory
+  rules, from ``training``: the caller holds the folder's lock; a
+  checkpoint every ``checkpoint_every`` steps, at the end and on the first
+  Ctrl-C/SIGTERM (``training.StopFlag``; a second one aborts); the NaN
+  guard; resume from the newest intact state, damaged ones skipped with
+  one line (``RunDir.newest_intact``); ``max_to_keep`` states kept across
+  restarts. A state is one ``keras.ckpt-<step>.npz`` (weights, optimizer
+  state and step in a single file written atomically, so weights and
+  optimizer state cannot come from different steps), then
+  ``model.weights.h5`` (what sample and convert read) and ``run.json``.
+  No TensorBoard summaries."""
   log = loop.log
   trainer = KerasTrainer(config, len(data.vocab))
-  old = run_dir.read_meta()
   start = 0
-  if old is not None and os.path.isfile(convert.keras_weights_path(
-      run_dir.path)):
-    trainer.restore(run_dir.path)
-    start = int(old["step"])
+  path = newest_state(run_dir.path, trainer.groups)
+  if path:
+    start = load_state(path, trainer.groups)
+    log("resumed from %s at step %d" % (path, start))
+  elif run_dir.read_meta() is not None and os.path.isfile(
+      convert.keras_weights_path(run_dir.path)):
+    trainer.restore_legacy(run_dir.path)
+    start = int(run_dir.read_meta()["step"])
     log("resumed from %s at step %d" % (run_dir.path, start))
 
   def save(step):
-    trainer.save(run_dir.path)
+    target = os.path.join(run_dir.path, "%s%d.npz" % (KERAS_STATE, step))
+    with files.atomic_path(target) as tmp:
+      with open(tmp, "wb") as f:
+        np.savez(f, **trainer.state(step))
+    with files.atomic_path(convert.keras_weights_path(run_dir.path),
+                           suffix=".weights.h5") as tmp:
+      trainer.net.model.save_weights(tmp)
     run_dir.write_meta(dict(meta, step=step))
+    for old in state_paths(run_dir.path)[:-max(1, loop.max_to_keep)]:
+      os.remove(old)
+    return target
 
   def evaluate():
     losses = [float(trainer.loss(x, y))
@@ -211,7 +298,7 @@ def train_keras(config, data, run_dir, meta, loop):
     return {"val_loss": float(np.mean(losses))} if losses else {}
 
   step, loss, window, t0, interrupted = start, float("nan"), [], time.time(), False
-  try:
+  with training.StopFlag() as stop:
     while step < loop.max_steps:
       x, y = data.batch(step)
       loss = float(trainer.step(x, y))
@@ -222,24 +309,23 @@ def train_keras(config, data, run_dir, meta, loop):
             "rerun" % (loss, step + 1, run_dir.path))
       step += 1
       window.append(loss)
-      if step % loop.log_every == 0 or step == loop.max_steps:
+      if (step % loop.log_every == 0 or step == loop.max_steps or
+          stop.requested):
         rate = len(window) * x.size / max(time.time() - t0, 1e-9)
         log("step %d/%d  epoch %d  loss %.4f  chars/s %.0f" %
             (step, loop.max_steps, (step - 1) // data.steps_per_epoch + 1,
              np.mean(window), rate))
         window, t0 = [], time.time()
+      if stop.requested:
+        interrupted = True
+        break
       if step % loop.checkpoint_every == 0 and step < loop.max_steps:
         save(step)
-  except KeyboardInterrupt:
-    interrupted = True
-  metrics = {}
-  if step > start:
-    if config.val_fraction > 0:
-      metrics = evaluate()
-    save(step)
-    log("saved %s at step %d%s" % (
-        convert.keras_weights_path(run_dir.path), step,
-        " (interrupted)" if interrupted else ""))
+    metrics = {}
+    if step > start:
+      if config.val_fraction > 0:
+        metrics = evaluate()
+      log("%ssaved %s" % ("interrupted: " if interrupted else "", save(step)))
   return training.TrainResult(step=step, loss=loss, metrics=metrics,
                               interrupted=interrupted, resumed_from=start)
 
@@ -255,8 +341,8 @@ def load_run(path):
   impl = meta.get("config", {}).get("impl")
   if impl == "tf1":
     meta, _ = run_dir.load_for_inference(MODEL_NAME)
-  elif meta.get("model") != MODEL_NAME or not os.path.isfile(
-      convert.keras_weights_path(path)):
+  elif meta.get("model") != MODEL_NAME or not (os.path.isfile(
+      convert.keras_weights_path(path)) or state_paths(path)):
     raise CheckpointMismatchError(
         "%s holds no next_char keras weights (%s); use another "
         "--checkpoint_dir" % (path, convert.KERAS_WEIGHTS))
@@ -269,8 +355,21 @@ def _tf1_weights(path, cfg):
 
 
 def _keras_net(path, cfg, vocab):
+  """The Keras model of run ``path``: weights of its newest intact training
+  state, else (converted runs) its ``model.weights.h5``."""
   net = build_keras(cfg, len(vocab))
-  net.model.load_weights(convert.keras_weights_path(path))
+  groups = {"w": net.model.weights}
+  state = newest_state(path, groups)
+  if state:
+    load_state(state, groups)
+    return net
+  try:
+    net.model.load_weights(convert.keras_weights_path(path))
+  except Exception as e:  # pylint: disable=broad-except
+    raise CheckpointDamagedError(
+        "%s does not load (%s); restore it from a copy or convert the run "
+        "again" % (convert.keras_weights_path(path),
+                   (str(e) or type(e).__name__).splitlines()[0][:160]))
   return net
 
 
@@ -382,8 +481,9 @@ def convert_run(source, target, log=print):
     net = build_keras(cfg, len(vocab))
     convert.set_keras_weights(net, convert.tf1_to_keras(
         _tf1_weights(source, cfg), cfg["cell"], cfg["bidirectional"]))
-    os.makedirs(target, exist_ok=True)
-    net.model.save_weights(convert.keras_weights_path(target))
+    with files.atomic_path(convert.keras_weights_path(target),
+                           suffix=".weights.h5") as tmp:
+      net.model.save_weights(tmp)
   else:
     weights = convert.keras_to_tf1(
         convert.get_keras_weights(_keras_net(source, cfg, vocab)),

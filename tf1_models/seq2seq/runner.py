@@ -154,24 +154,53 @@ def eval_batches(pairs_per_bucket, buckets, batch_size, dynamic=False):
 class DecayOnPlateau(object):
   """The tutorial's rule: after each window of ``steps`` steps, decay the
   learning rate when the window's mean loss exceeds each of the last
-  ``DECAY_HISTORY`` windows'."""
+  ``DECAY_HISTORY`` windows'. (The mean is the tutorial's running sum of
+  ``loss / steps``.)
 
-  def __init__(self, model, steps, log):
+  The tutorial kept its window losses in Python, so a restart forgot them
+  and could decay differently from an uninterrupted run. Given ``state``
+  (``plateau_state(graph)``), they live in a variable that every
+  checkpoint holds: a resumed run decides as an uninterrupted one.
+  """
+
+  def __init__(self, model, steps, log, state=None):
     self.model, self.steps, self.log = model, steps, log
-    self.window, self.history = [], []
+    self.state = state
+    self.window, self.history = 0.0, []
+    self._loaded = state is None
 
   def __call__(self, sess, step, out):
-    self.window.append(float(out["loss"]))
-    if step % self.steps:
-      return
-    loss = float(np.mean(self.window))
-    self.window = []
-    if (len(self.history) >= DECAY_HISTORY and
-        loss > max(self.history[-DECAY_HISTORY:])):
-      rate = sess.run(self.model.learning_rate_decay_op)
-      self.log("step %d: loss %.4f above the last %d windows; learning rate "
-               "now %.4g" % (step, loss, DECAY_HISTORY, rate))
-    self.history.append(loss)
+    if not self._loaded:  # the values the checkpoint restored
+      vector = sess.run(self.state["variable"])
+      self.window = float(vector[0])
+      self.history = [float(v) for v in vector[2:]][DECAY_HISTORY -
+                                                    int(vector[1]):]
+      self._loaded = True
+    self.window += float(out["loss"]) / self.steps
+    if step % self.steps == 0:
+      loss, self.window = self.window, 0.0
+      if (len(self.history) >= DECAY_HISTORY and
+          loss > max(self.history[-DECAY_HISTORY:])):
+        rate = sess.run(self.model.learning_rate_decay_op)
+        self.log("step %d: loss %.4f above the last %d windows; learning "
+                 "rate now %.4g" % (step, loss, DECAY_HISTORY, rate))
+      self.history = (self.history + [loss])[-DECAY_HISTORY:]
+    if self.state is not None:
+      held = [0.0] * (DECAY_HISTORY - len(self.history)) + self.history
+      sess.run(self.state["assign"], {self.state["value"]: np.array(
+          [self.window, len(self.history)] + held, np.float64)})
+
+
+def plateau_state(graph):
+  """``DecayOnPlateau``'s checkpointed state in ``graph``: the running
+  window sum, the number of windows held and the last ``DECAY_HISTORY``
+  window losses (newest last)."""
+  with graph.as_default():
+    variable = v1.Variable(np.zeros(DECAY_HISTORY + 2), dtype=tf.float64,
+                           trainable=False, name="decay_on_plateau_state")
+    value = v1.placeholder(tf.float64, [DECAY_HISTORY + 2])
+    return {"variable": variable, "value": value,
+            "assign": variable.assign(value).op}
 
 
 def build_train_task(config, buckets, data, log=print, replication=None):
@@ -182,6 +211,7 @@ def build_train_task(config, buckets, data, log=print, replication=None):
     v1.set_random_seed(config.seed)
     model = new_model(config, buckets, len(data.vocab), forward_only=False,
                       replication=replication)
+    state = plateau_state(graph)  # on the ps in a distributed run
   bucket_at = bucket_schedule(data.train_set, config.seed)
 
   def feed(step):
@@ -213,8 +243,10 @@ def build_train_task(config, buckets, data, log=print, replication=None):
       symbols_per_step=config.batch_size,
       extra_fetches={"learning_rate": model.learning_rate},
       evaluate=evaluate,
-      after_step=DecayOnPlateau(model, config.steps_per_checkpoint, log),
-      unit="phrases", step_fetches=step_fetches)
+      after_step=DecayOnPlateau(model, config.steps_per_checkpoint, log,
+                                state),
+      unit="phrases", step_fetches=step_fetches,
+      optional_variables=(state["variable"],))
   return task, model
 
 
@@ -239,17 +271,19 @@ def train(config, log=print, cluster=None):
   data = load_data(config, buckets, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, data.vocab)
-  run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, buckets, data, log, replication)
-  decoder = ("legacy_seq2seq" if config.decoder == "legacy" else
-             "contrib.seq2seq %s attention" % config.attention)
-  log("model: %s %dx%d, %s, buckets %s, %s at %g, training to step %d in "
-      "%s" % ("LSTM" if config.use_lstm else "GRU", config.num_layers,
-              config.size, decoder, buckets, config.optimizer,
-              config.learning_rate, config.max_steps, run_dir.path))
-  return distributed.run(task, run_dir, meta, training.LoopConfig(
-      max_steps=config.max_steps, checkpoint_every=config.steps_per_checkpoint,
-      log_every=config.log_every, log=log), replication, server)
+  with distributed.hold(run_dir, replication):  # before run.json is read
+    run_dir.check_compatible(meta)
+    task, _ = build_train_task(config, buckets, data, log, replication)
+    decoder = ("legacy_seq2seq" if config.decoder == "legacy" else
+               "contrib.seq2seq %s attention" % config.attention)
+    log("model: %s %dx%d, %s, buckets %s, %s at %g, training to step %d in "
+        "%s" % ("LSTM" if config.use_lstm else "GRU", config.num_layers,
+                config.size, decoder, buckets, config.optimizer,
+                config.learning_rate, config.max_steps, run_dir.path))
+    return distributed.run(task, run_dir, meta, training.LoopConfig(
+        max_steps=config.max_steps,
+        checkpoint_every=config.steps_per_checkpoint,
+        log_every=config.log_every, log=log), replication, server)
 
 
 class Decoder(object):

@@ -199,19 +199,20 @@ def train(config, log=print, cluster=None):
   data = load_data(config, log, cluster.num_workers if cluster else 1)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = run_meta(config)
-  run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, data, log, replication)
-  log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
-      "step %d in %s" % (
-          config.variant, config.num_nodes, config.batch_size,
-          config.num_unrollings,
-          (", embedding %d, keep prob %g" % (config.embedding_size,
-                                             config.keep_prob)
-           if config.variant == "bigram" else ""),
-          config.max_steps, run_dir.path))
-  return distributed.run(task, run_dir, meta, training.LoopConfig(
-      max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.summary_frequency, log=log), replication, server)
+  with distributed.hold(run_dir, replication):  # before run.json is read
+    run_dir.check_compatible(meta)
+    task, _ = build_train_task(config, data, log, replication)
+    log("model: %s LSTM, %d nodes, batch %d x %d unrollings%s, training to "
+        "step %d in %s" % (
+            config.variant, config.num_nodes, config.batch_size,
+            config.num_unrollings,
+            (", embedding %d, keep prob %g" % (config.embedding_size,
+                                               config.keep_prob)
+             if config.variant == "bigram" else ""),
+            config.max_steps, run_dir.path))
+    return distributed.run(task, run_dir, meta, training.LoopConfig(
+        max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
+        log_every=config.summary_frequency, log=log), replication, server)
 
 
 restore = tf1_weights.restore_tf1

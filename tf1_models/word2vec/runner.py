@@ -115,6 +115,8 @@ def build_train_task(config, dataset, valid, log=print, replication=None):
 
   def after_step(sess, step, fetched):
     del fetched
+    if not valid:  # valid_size 0: no validation words, nothing to print
+      return
     if step % config.neighbours_every == 0 or step == config.max_steps:
       sim = sess.run(end_points["similarity"])
       sim[np.arange(len(valid)), valid] = -np.inf
@@ -137,7 +139,12 @@ def build_train_task(config, dataset, valid, log=print, replication=None):
       global_step=end_points["global_step"], feed=feed,
       steps_per_epoch=batcher.steps_per_epoch,
       symbols_per_step=config.batch_size, evaluate=evaluate,
-      after_step=after_step, unit="examples"), end_points
+      after_step=after_step, unit="examples",
+      # sampled softmax's candidate sampler: replayed on resume, so a
+      # resumed run draws the negatives an uninterrupted one would.
+      per_step_random=tuple(op.outputs[0] for op in graph.get_operations()
+                            if op.type.endswith("CandidateSampler"))
+  ), end_points
 
 
 def train(config, log=print, cluster=None):
@@ -150,21 +157,22 @@ def train(config, log=print, cluster=None):
   valid = valid_examples(config, len(dataset.vocab))
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = _meta(config, dataset.vocab, valid)
-  run_dir.check_compatible(meta)
-  task, _ = build_train_task(config, dataset, valid, log, replication)
-  log("model: %s%s, embedding %d, batch %d, skip_window %d, num_skips %d, "
-      "%d sampled; training to step %d in %s" %
-      (config.model, " (%s)" % config.combiner if config.model == "cbow"
-       else "", config.embedding_size, config.batch_size, config.skip_window,
-       config.num_skips, config.num_sampled, config.max_steps, run_dir.path))
-  result = distributed.run(task, run_dir, meta, training.LoopConfig(
-      max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
-      log_every=config.log_every, log=log), replication, server)
-  if (cluster is None or cluster.is_chief) and run_dir.latest_checkpoint():
-    vocab, normalized = load_embeddings(run_dir.path)
-    log("projector files: %s" % export_projector(run_dir.path, normalized,
-                                                 vocab))
-  return result
+  with distributed.hold(run_dir, replication):  # before run.json is read
+    run_dir.check_compatible(meta)
+    task, _ = build_train_task(config, dataset, valid, log, replication)
+    log("model: %s%s, embedding %d, batch %d, skip_window %d, num_skips %d, "
+        "%d sampled; training to step %d in %s" %
+        (config.model, " (%s)" % config.combiner if config.model == "cbow"
+         else "", config.embedding_size, config.batch_size, config.skip_window,
+         config.num_skips, config.num_sampled, config.max_steps, run_dir.path))
+    result = distributed.run(task, run_dir, meta, training.LoopConfig(
+        max_steps=config.max_steps, checkpoint_every=config.checkpoint_every,
+        log_every=config.log_every, log=log), replication, server)
+    if (cluster is None or cluster.is_chief) and run_dir.latest_checkpoint():
+      vocab, normalized = load_embeddings(run_dir.path)
+      log("projector files: %s" % export_projector(run_dir.path, normalized,
+                                                   vocab))
+    return result
 
 
 def load_embeddings(path):
