@@ -3,8 +3,11 @@
 Same weights give the same teacher-forced decoder logits (<= 1e-5), the same
 ``sequence_loss``, the same greedy decodings (TF1's ``feed_previous`` graph
 vs Keras's loop), with sampled softmax the same loss given the same sampled
-candidates, and the same gradient norm and clipped SGD update; converting
-back gives the TF1 weights again.
+candidates, and the same gradient norm and clipped SGD update (TensorFlow's
+tape and ``tf.clip_by_global_norm``; and ``keras_model.clipped_sgd_step``,
+the backend-independent step, in ``test_backend_run_on_tensorflow`` and on
+JAX/PyTorch through ``tests/backend_cases.py``); converting back gives the
+TF1 weights again.
 """
 
 
@@ -208,12 +211,17 @@ def test_gradients_and_one_clipped_sgd_step(name, layers, lstm):
   through every TF1 <-> Keras weight mapping, forget bias included)."""
   before, _, _ = tf1_run(layers, lstm, seed=11)
   norm, loss, after = tf1_sgd_step(layers, lstm, before)
-  assert norm > 2 * CLIP  # clipping acts
   net = keras_net(layers, lstm, False, before)
   k_norm, k_loss = keras_sgd_step(net)
+  assert_sgd_step_matches(k_norm, k_loss, convert.keras_to_tf1(net),
+                          norm, loss, before, after)
+
+
+def assert_sgd_step_matches(k_norm, k_loss, k_after, norm, loss, before,
+                            after):
+  assert norm > 2 * CLIP  # clipping acts
   assert abs(k_loss - loss) <= 1e-5
   np.testing.assert_allclose(k_norm, norm, rtol=1e-5)
-  k_after = convert.keras_to_tf1(net)
   for name in before:
     step, k_step = after[name] - before[name], k_after[name] - before[name]
     assert np.abs(step).max() > 0, name  # every variable gets a gradient
@@ -228,16 +236,22 @@ def test_gradients_and_one_clipped_sgd_step(name, layers, lstm):
 
 def tf1_backend_reference(layers, lstm):
   """``(inputs, expected)``: TF1 weights, and TF1's teacher-forced logits
-  and loss, greedy (``feed_previous``) logits, and the sampled-softmax
-  model's loss (given ``SAMPLED``) and projected logits."""
+  and loss, greedy (``feed_previous``) logits, the sampled-softmax model's
+  loss (given ``SAMPLED``) and projected logits, and one clipped SGD step
+  (gradient norm, loss, weights after)."""
   weights, loss, logits = tf1_run(layers, lstm, seed=7)
   _, _, greedy_logits = tf1_run(layers, lstm, forward_only=True,
                                 weights=weights)
   sampled_weights, sampled_loss, sampled_logits = tf1_run(layers, lstm,
                                                           sampled=True)
-  return (dict(weights=weights, sampled_weights=sampled_weights),
+  before, _, _ = tf1_run(layers, lstm, seed=11)
+  norm, step_loss, after = tf1_sgd_step(layers, lstm, before)
+  return (dict(weights=weights, sampled_weights=sampled_weights,
+               before_step=before),
           dict(loss=loss, logits=logits, greedy_logits=greedy_logits,
-               sampled_loss=sampled_loss, sampled_logits=sampled_logits))
+               sampled_loss=sampled_loss, sampled_logits=sampled_logits,
+               before_step=before, norm=norm, step_loss=step_loss,
+               after=after))
 
 
 def keras_backend_run(layers, lstm, inputs):
@@ -259,6 +273,10 @@ def keras_backend_run(layers, lstm, inputs):
       net.decoder_outputs(enc, dec), targets, target_weights,
       per_step_loss=lambda labels, x: keras_model.sampled_softmax_loss(
           w["proj_w"], w["proj_b"], labels, x, values)))
+  net = keras_net(layers, lstm, False, inputs["before_step"])
+  out["norm"], out["step_loss"] = keras_model.clipped_sgd_step(
+      net, enc, dec, targets, target_weights, LR, CLIP)
+  out["after"] = convert.keras_to_tf1(net)
   return out
 
 
@@ -271,6 +289,9 @@ def assert_backend_run_matches(got, want):
   np.testing.assert_array_equal(got["greedy"],
                                 np.argmax(want["greedy_logits"], 2))
   assert len(set(got["greedy"].ravel().tolist())) > 1
+  assert_sgd_step_matches(got["norm"], got["step_loss"], got["after"],
+                          want["norm"], want["step_loss"],
+                          want["before_step"], want["after"])
 
 
 def test_backend_run_on_tensorflow():
