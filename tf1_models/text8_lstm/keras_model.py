@@ -9,8 +9,10 @@ gates (i, f, c, o; no forget bias)      return_sequences=True,
                                         fused matrices are its weights as-is
 ``saved_output``/``saved_state``        the stateful LSTM's ``states`` (h, c);
 carried between batches                 ``reset_state()`` zeroes them
-``reset_sample_state`` + batch-1 cell   a second model built for batch 1
-                                        (``with_batch_size(1)``), same weights
+``reset_sample_state`` + batch-1 cell   validation: a second model built for
+                                        batch 1 (``with_batch_size(1)``), same
+                                        weights; sampling: the LSTM's cell
+                                        stepped from zeros (``generate``)
 one-hot placeholders, time-major list   one-hot ``[batch, time, 27]``
                                         (bigram: ids ``[batch, time]``)
 ``embedding_lookup(embeddings, ids)``   ``Embedding(729, E)``, uniform(-1, 1)
@@ -184,20 +186,28 @@ class KerasText8LSTM(object):
     return float(np.exp(-np.log(p).mean()))
 
   def generate(self, prime_ids, length, temperature=1.0, top_k=0, seed=0):
-    """Sampling with feedback (eager): feed ``prime_ids``, then each picked
-    character; returns the ``length`` picked ids."""
-    step = self.with_batch_size(1)
-    step.lstm.reset_state()
+    """Sampling with feedback: feed ``prime_ids``, then each picked
+    character; returns the ``length`` picked ids. One character at a time
+    through the LSTM's cell from a zero state (the notebook's batch-1
+    sampling cell), eagerly: calling the layer on one step would run a
+    one-step scan, which JAX compiles again at every call."""
+    bigram = self.variant == "bigram"
+    embedding = self.model.get_layer("embeddings") if bigram else None
+    classifier = self.model.get_layer("classifier")
+    state = [ops.zeros((1, self.num_nodes)), ops.zeros((1, self.num_nodes))]
     rng = np.random.RandomState(seed)
     prev, ids = data_lib.ALPHABET.index(" "), []
     history = list(prime_ids)
     for k in range(len(prime_ids) - 1 + length):
       cur = history[k]
-      x = data_lib.bigram_ids(prev, cur) if self.variant == "bigram" else cur
-      logits = ops.convert_to_numpy(step.model(step.model_inputs([[x]]),
-                                     training=False))[0, -1]
+      if bigram:
+        x = embedding(np.asarray([data_lib.bigram_ids(prev, cur)], np.int32))
+      else:
+        x = data_lib.one_hot([cur])
+      out, state = self.lstm.cell(x, state, training=False)
       prev = cur
       if k >= len(prime_ids) - 1:
+        logits = ops.convert_to_numpy(classifier(out))[0]
         token = pick_numpy(logits, temperature, top_k, rng)
         ids.append(token)
         history.append(token)
