@@ -36,6 +36,13 @@ def select(backend):
                     "%r before importing keras (or set KERAS_BACKEND=%s)"
                     % (keras.backend.backend(), backend, backend))
   os.environ["KERAS_BACKEND"] = backend
+  if backend == "torch" and "OMP_NUM_THREADS" not in os.environ:
+    # PyTorch runs each small op of Keras's generic RNN loop on its
+    # intra-op thread pool; on busy cores every op waits for the slowest
+    # thread (README: 8-9x slower training with 2 threads on 2 loaded
+    # cores). One thread unless OMP_NUM_THREADS says otherwise.
+    import torch  # pylint: disable=import-outside-toplevel
+    torch.set_num_threads(1)
 
 
 def installed():

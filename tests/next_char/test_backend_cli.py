@@ -24,7 +24,10 @@ PRIME = "Once upon a time"
 
 def next_char(backend, run_dir, *flags):
   env = dict(os.environ, PYTHONPATH=REPO)
-  env.pop("KERAS_BACKEND", None)  # --backend alone chooses
+  # --backend alone chooses; and as on a user's machine, the package
+  # imports TensorFlow (and so Keras) quietly at its own import.
+  env.pop("KERAS_BACKEND", None)
+  env.pop("TF_CPP_MIN_LOG_LEVEL", None)
   proc = subprocess.run(
       [sys.executable, "-m", "tf1_models.next_char", "--impl=keras",
        "--backend=" + backend, "--config=test", "--length=20",
