@@ -112,16 +112,9 @@ def text8_case(variant):
 
   def check(got, expected):
     p = _module("text8_lstm.test_parity")
-    if variant == "bigram":
-      # NOT equal yet: TF1's clip_by_global_norm counts each occurrence of
-      # an embedding row (IndexedSlices) separately; JAX and PyTorch give
-      # dense gradients, duplicates summed, so the global norm and hence
-      # the clipped steps differ (by ~1e-4 here). Loss, gradients, logits,
-      # states, perplexity and greedy text are still checked at 1e-5.
-      p.assert_keras_matches_tf1(got, expected["tf1"], expected["weights"],
-                                 step_rtol=1e-3, step_atol=1e-3)
-    else:
-      p.assert_keras_matches_tf1(got, expected["tf1"], expected["weights"])
+    # bigram included: the twin's own clipping counts each occurrence of
+    # an embedding row in the global norm, as TF1's IndexedSlices do.
+    p.assert_keras_matches_tf1(got, expected["tf1"], expected["weights"])
     assert got["greedy"] == expected["greedy"]
 
   return reference, keras, check
@@ -155,10 +148,11 @@ def next_char_case(cell, bidirectional):
   return reference, keras, check
 
 
-def seq2seq_case(layers, lstm):
+def seq2seq_case(layers, lstm, sampled=True):
+  """``sampled``: also the output-projection form's sampled softmax."""
   def reference():
     p = _module("seq2seq.test_parity")
-    return p.tf1_backend_reference(layers, lstm)
+    return p.tf1_backend_reference(layers, lstm, sampled)
 
   def keras(inputs):
     return _module("seq2seq.test_parity").keras_backend_run(layers, lstm,
@@ -170,6 +164,25 @@ def seq2seq_case(layers, lstm):
   return reference, keras, check
 
 
+def seq2seq_dynamic_case(name):
+  """The dynamic (``tf.contrib.seq2seq``) twin against TF 1.15's recorded
+  values (``tests/golden/tf1_s2s_dynamic.npz``)."""
+  def reference():
+    t = _module("seq2seq.test_keras_dynamic")
+    with np.load(t.GOLDEN) as f:
+      golden = {k: f[k] for k in f.files
+                if k.startswith(name + "|") or k in t.SHARED_ARRAYS}
+    return golden, t.case_arrays(golden, name)
+
+  def keras(inputs):
+    return _module("seq2seq.test_keras_dynamic").keras_run(inputs, name)
+
+  def check(got, want):
+    _module("seq2seq.test_keras_dynamic").assert_matches_tf1(got, want)
+
+  return reference, keras, check
+
+
 CASES = {
     "text8_separate": text8_case("separate"),
     "text8_fused": text8_case("fused"),
@@ -177,8 +190,14 @@ CASES = {
     "next_char_rnn": next_char_case("rnn", False),
     "next_char_gru_bidirectional": next_char_case("gru", True),
     "next_char_lstm_bidirectional": next_char_case("lstm", True),
-    "seq2seq_gru1": seq2seq_case(1, False),
+    "seq2seq_gru1": seq2seq_case(1, False, sampled=False),
     "seq2seq_lstm2": seq2seq_case(2, True),
+    "seq2seq_dynamic_luong_gru1": seq2seq_dynamic_case("luong_gru1"),
+    "seq2seq_dynamic_bahdanau_lstm2": seq2seq_dynamic_case("bahdanau_lstm2"),
+    "seq2seq_dynamic_scaled_luong_gru2": seq2seq_dynamic_case(
+        "scaled_luong_gru2"),
+    "seq2seq_dynamic_normed_bahdanau_gru1": seq2seq_dynamic_case(
+        "normed_bahdanau_gru1"),
     "sampled_softmax": sampled_softmax_case(),
     "word2vec_skipgram": word2vec_case("skipgram", "sum"),
     "word2vec_cbow_mean": word2vec_case("cbow", "mean"),

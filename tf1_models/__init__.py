@@ -8,9 +8,11 @@ first imported, even with ``TF_CPP_MIN_LOG_LEVEL=3``. So, unless you set
 the package sets it to 3 and imports TensorFlow with file descriptor 2
 captured, passing on every captured line that is not a C++ log line.
 Without TensorFlow installed (the Keras twins on JAX or PyTorch) nothing is
-imported.
+imported. A command line's ``--backend`` is put in ``KERAS_BACKEND`` first,
+as importing TensorFlow imports Keras.
 """
 
+import importlib.util
 import os
 import re
 import sys
@@ -47,20 +49,27 @@ def _import_tensorflow_quietly():
         sys.stderr.write("".join(kept))
 
 
-def _backend_from_command_line():
-  """Importing TensorFlow imports ``keras``, which fixes its backend then:
-  so a valid, installed ``--backend`` of a ``python -m tf1_models...``
-  command becomes ``KERAS_BACKEND`` first (``cli.preselect_backend`` checks
-  the flag and reports bad values)."""
-  import importlib.util  # pylint: disable=g-import-not-at-top
-  args = sys.argv[1:]
+def backend_argument(argv):
+  """The value of ``--backend=X`` or ``--backend X`` in ``argv[1:]``, or
+  None."""
+  args = list(argv[1:])
   for i, arg in enumerate(args):
-    value = (arg.split("=", 1)[1] if arg.startswith("--backend=") else
-             args[i + 1] if arg == "--backend" and i + 1 < len(args) else
-             None)
-    if (value in ("tensorflow", "jax", "torch") and "keras" not in sys.modules
-        and importlib.util.find_spec(value) is not None):
-      os.environ["KERAS_BACKEND"] = value
+    if arg.startswith("--backend="):
+      return arg.split("=", 1)[1]
+    if arg == "--backend" and i + 1 < len(args):
+      return args[i + 1]
+  return None
+
+
+def _backend_from_command_line():
+  """A model command line's ``--backend`` becomes ``KERAS_BACKEND`` before
+  TensorFlow is imported: ``import tensorflow`` imports Keras, which reads
+  its backend once, so ``cli.preselect_backend`` (which checks the value
+  and reports a bad one) would come too late. Only installed backends."""
+  value = backend_argument(sys.argv)
+  if (value in ("tensorflow", "jax", "torch") and
+      importlib.util.find_spec(value) is not None):
+    os.environ["KERAS_BACKEND"] = value
 
 
 _backend_from_command_line()

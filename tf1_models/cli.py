@@ -36,20 +36,16 @@ def preselect_backend(argv):
   flags. Call it above those imports; the flag itself is defined with
   ``define_backend_flag`` (for --help), and a bad value is a one-line
   error."""
+  import tf1_models  # pylint: disable=g-import-not-at-top
   from tf1_models import errors, keras_backend  # pylint: disable=g-import-not-at-top
-  args = list(argv[1:])
-  for i, arg in enumerate(args):
-    if arg.startswith("--backend="):
-      value = arg.split("=", 1)[1]
-    elif arg == "--backend" and i + 1 < len(args):
-      value = args[i + 1]
-    else:
-      continue
-    try:
-      keras_backend.select(value)
-    except errors.UserError as e:
-      sys.stderr.write("error: %s\n" % e)
-      sys.exit(e.exit_code)
+  value = tf1_models.backend_argument(argv)
+  if value is None:
+    return
+  try:
+    keras_backend.select(value)
+  except errors.UserError as e:
+    sys.stderr.write("error: %s\n" % e)
+    sys.exit(e.exit_code)
 
 
 def define_backend_flag():

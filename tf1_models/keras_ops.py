@@ -42,3 +42,20 @@ def sampled_softmax_loss(weights, biases, labels, inputs, sampled_values):
   sampled_logits = ops.where(hits, sampled_logits + LOWEST, sampled_logits)
   logits = ops.concatenate([true_logits, sampled_logits], axis=1)
   return ops.logsumexp(logits, axis=1) - logits[:, 0]
+
+
+def global_norm(tensors):
+  """``tf.global_norm``: the L2 norm of all ``tensors`` together. To count
+  an embedding's gradient as TF1's ``IndexedSlices`` does (one row per
+  occurrence of an id, duplicates not summed), pass the gradient of the
+  gathered rows instead of the embedding's dense gradient (see
+  ``keras_backend.value_and_grad``'s ``inputs``)."""
+  return ops.sqrt(sum(ops.sum(ops.square(ops.cast(t, "float32")))
+                      for t in tensors))
+
+
+def clip_by_global_norm(tensors, clip_norm, norm):
+  """``tf.clip_by_global_norm`` given the norm (``global_norm``): every
+  tensor times ``clip_norm * min(1 / norm, 1 / clip_norm)``."""
+  scale = clip_norm * ops.minimum(1.0 / norm, 1.0 / clip_norm)
+  return [t * ops.cast(scale, t.dtype) for t in tensors]

@@ -51,6 +51,23 @@ def test_the_shim_really_hides_tensorflow(tmp_path):
   assert r.returncode != 0 and "import of tensorflow halted" in r.stderr
 
 
+TWINS = ["char_rnn.keras_model", "text8_lstm.keras_model",
+         "next_char.keras_model", "word2vec.keras_model",
+         "seq2seq.keras_model", "seq2seq.keras_dynamic"]
+
+
+def test_every_keras_twin_imports_without_tensorflow(tmp_path):
+  if importlib.util.find_spec("jax") is None:
+    pytest.skip("jax is not installed")
+  r = without_tensorflow(tmp_path, "-c", (
+      "import os; os.environ['KERAS_BACKEND'] = 'jax'\n"
+      "import importlib, keras\n"
+      "for m in %r: importlib.import_module('tf1_models.' + m)\n"
+      "print(keras.backend.backend())" % TWINS))
+  assert r.returncode == 0, r.stderr[-2000:]
+  assert r.stdout == "jax\n"
+
+
 @pytest.mark.parametrize("backend", [
     "jax", pytest.param("torch", marks=pytest.mark.slow)])
 def test_tf1_checkpoint_generates_the_same_text_without_tensorflow(

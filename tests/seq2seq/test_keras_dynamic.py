@@ -27,6 +27,8 @@ CASES = {
     "normed_bahdanau_gru1": ("normed_bahdanau", 1, False, 0.6),
 }
 VOCAB, SIZE, BEAM, MAX_ITER = 9, 5, 3, 6
+SHARED_ARRAYS = ("source", "source_length", "decoder_inputs",
+                 "decoder_length", "targets")
 
 
 @pytest.fixture(scope="module")
@@ -58,26 +60,36 @@ def net_for(golden, name):
     pytest.param("scaled_luong_gru2", marks=pytest.mark.slow),
     pytest.param("normed_bahdanau_gru1", marks=pytest.mark.slow)])
 def test_matches_tf1_contrib_seq2seq(golden, name):
-  net, want = net_for(golden, name)
+  assert_matches_tf1(keras_run(golden, name), case_arrays(golden, name))
+
+
+def keras_run(golden, name):
+  """Teacher-forced logits and loss, greedy and beam decodings of case
+  ``name`` on the current Keras backend (also run on JAX and PyTorch by
+  ``tests/backend_cases.py``)."""
+  net, _ = net_for(golden, name)
   source, length = golden["source"], golden["source_length"]
-  logits = np.asarray(net((source, length, golden["decoder_inputs"])))
-  np.testing.assert_allclose(logits, want["logits"], atol=1e-5, rtol=0)
+  logits = keras.ops.convert_to_numpy(
+      net((source, length, golden["decoder_inputs"])))
   mask = (np.arange(logits.shape[1])[None] <
           golden["decoder_length"][:, None]).astype(np.float32)
-  loss = float(keras_dynamic.sequence_loss(logits, golden["targets"], mask))
-  assert abs(loss - float(want["loss"])) <= 1e-5
+  out = {"logits": logits, "loss": float(keras_dynamic.sequence_loss(
+      logits, golden["targets"], mask))}
+  out["greedy_ids"], out["greedy_lengths"] = net.greedy(source, length,
+                                                        MAX_ITER)
+  out["beam_ids"], out["beam_scores"], out["beam_lengths"] = (
+      net.beam_search(source, length, BEAM, MAX_ITER, CASES[name][3]))
+  return out
 
-  ids, lengths = net.greedy(source, length, MAX_ITER)
-  np.testing.assert_array_equal(ids, want["greedy_ids"])
-  np.testing.assert_array_equal(lengths, want["greedy_lengths"])
 
-  penalty = CASES[name][3]
-  ids, scores, lengths = net.beam_search(source, length, BEAM, MAX_ITER,
-                                         penalty)
-  np.testing.assert_array_equal(ids, want["beam_ids"])
-  np.testing.assert_allclose(scores, want["beam_scores"], atol=1e-5,
-                             rtol=1e-6)
-  np.testing.assert_array_equal(lengths, want["beam_lengths"])
+def assert_matches_tf1(got, want):
+  np.testing.assert_allclose(got["logits"], want["logits"], atol=1e-5,
+                             rtol=0)
+  assert abs(got["loss"] - float(want["loss"])) <= 1e-5
+  for key in ("greedy_ids", "greedy_lengths", "beam_ids", "beam_lengths"):
+    np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+  np.testing.assert_allclose(got["beam_scores"], want["beam_scores"],
+                             atol=1e-5, rtol=1e-6)
 
 
 def test_golden_cases_exercise_what_they_claim(golden):

@@ -3,8 +3,11 @@
 Same weights give the same teacher-forced decoder logits (<= 1e-5), the same
 ``sequence_loss``, the same greedy decodings (TF1's ``feed_previous`` graph
 vs Keras's loop), with sampled softmax the same loss given the same sampled
-candidates, and the same gradient norm and clipped SGD update; converting
-back gives the TF1 weights again.
+candidates, and the same gradient norm and clipped SGD update (TensorFlow's
+tape and ``tf.clip_by_global_norm``; and ``keras_model.clipped_sgd_step``,
+the backend-independent step, in ``test_backend_run_on_tensorflow`` and on
+JAX/PyTorch through ``tests/backend_cases.py``); converting back gives the
+TF1 weights again.
 """
 
 
@@ -208,12 +211,17 @@ def test_gradients_and_one_clipped_sgd_step(name, layers, lstm):
   through every TF1 <-> Keras weight mapping, forget bias included)."""
   before, _, _ = tf1_run(layers, lstm, seed=11)
   norm, loss, after = tf1_sgd_step(layers, lstm, before)
-  assert norm > 2 * CLIP  # clipping acts
   net = keras_net(layers, lstm, False, before)
   k_norm, k_loss = keras_sgd_step(net)
+  assert_sgd_step_matches(k_norm, k_loss, convert.keras_to_tf1(net),
+                          norm, loss, before, after)
+
+
+def assert_sgd_step_matches(k_norm, k_loss, k_after, norm, loss, before,
+                            after):
+  assert norm > 2 * CLIP  # clipping acts
   assert abs(k_loss - loss) <= 1e-5
   np.testing.assert_allclose(k_norm, norm, rtol=1e-5)
-  k_after = convert.keras_to_tf1(net)
   for name in before:
     step, k_step = after[name] - before[name], k_after[name] - before[name]
     assert np.abs(step).max() > 0, name  # every variable gets a gradient
@@ -226,30 +234,43 @@ def test_gradients_and_one_clipped_sgd_step(name, layers, lstm):
 
 # -- the same checks on another Keras backend (tests/backend_cases.py) -------
 
-def tf1_backend_reference(layers, lstm):
+def tf1_backend_reference(layers, lstm, sampled=True):
   """``(inputs, expected)``: TF1 weights, and TF1's teacher-forced logits
-  and loss, greedy (``feed_previous``) logits, and the sampled-softmax
-  model's loss (given ``SAMPLED``) and projected logits."""
+  and loss, greedy (``feed_previous``) logits, one clipped SGD step
+  (gradient norm, loss, weights after) and, with ``sampled``, the
+  sampled-softmax model's loss (given ``SAMPLED``) and projected logits."""
   weights, loss, logits = tf1_run(layers, lstm, seed=7)
   _, _, greedy_logits = tf1_run(layers, lstm, forward_only=True,
                                 weights=weights)
-  sampled_weights, sampled_loss, sampled_logits = tf1_run(layers, lstm,
-                                                          sampled=True)
-  return (dict(weights=weights, sampled_weights=sampled_weights),
-          dict(loss=loss, logits=logits, greedy_logits=greedy_logits,
-               sampled_loss=sampled_loss, sampled_logits=sampled_logits))
+  before, _, _ = tf1_run(layers, lstm, seed=11)
+  norm, step_loss, after = tf1_sgd_step(layers, lstm, before)
+  inputs = dict(weights=weights, before_step=before)
+  want = dict(loss=loss, logits=logits, greedy_logits=greedy_logits,
+              before_step=before, norm=norm, step_loss=step_loss,
+              after=after)
+  if sampled:
+    inputs["sampled_weights"], want["sampled_loss"], want[
+        "sampled_logits"] = tf1_run(layers, lstm, sampled=True)
+  return inputs, want
 
 
 def keras_backend_run(layers, lstm, inputs):
   """The Keras side of ``tf1_backend_reference`` on the current backend."""
   to_numpy = keras.ops.convert_to_numpy
   enc, dec, targets, target_weights = keras_inputs()
-  net = keras_net(layers, lstm, False, inputs["weights"])
+  net = keras_net(layers, lstm, False, inputs["before_step"])
+  out = {}
+  out["norm"], out["step_loss"] = keras_model.clipped_sgd_step(
+      net, enc, dec, targets, target_weights, LR, CLIP)
+  out["after"] = convert.keras_to_tf1(net)
+  convert.tf1_to_keras(inputs["weights"], net)
   logits = to_numpy(net((enc, dec)))
-  out = dict(logits=logits, loss=float(keras_model.sequence_loss(
+  out.update(logits=logits, loss=float(keras_model.sequence_loss(
       logits, targets, target_weights)))
   out["greedy_logits"] = to_numpy(net((enc, dec), feed_previous=True))
   out["greedy"] = net.greedy(enc, BUCKET[1])
+  if "sampled_weights" not in inputs:
+    return out
   w = inputs["sampled_weights"]
   net = keras_net(layers, lstm, True, w)
   out["sampled_logits"] = to_numpy(net((enc, dec)))
@@ -263,14 +284,23 @@ def keras_backend_run(layers, lstm, inputs):
 
 
 def assert_backend_run_matches(got, want):
+  sampled = ("sampled_logits", "sampled_loss")
+  assert all(k in got for k in sampled) == all(k in want for k in sampled)
   for key in ("logits", "greedy_logits", "sampled_logits"):
+    if key not in want:
+      continue
     np.testing.assert_allclose(got[key], want[key], atol=1e-5, rtol=0,
                                err_msg=key)
   for key in ("loss", "sampled_loss"):
+    if key not in want:
+      continue
     assert abs(got[key] - want[key]) <= 1e-5, (key, got[key], want[key])
   np.testing.assert_array_equal(got["greedy"],
                                 np.argmax(want["greedy_logits"], 2))
   assert len(set(got["greedy"].ravel().tolist())) > 1
+  assert_sgd_step_matches(got["norm"], got["step_loss"], got["after"],
+                          want["norm"], want["step_loss"],
+                          want["before_step"], want["after"])
 
 
 def test_backend_run_on_tensorflow():

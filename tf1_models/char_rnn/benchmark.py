@@ -519,9 +519,12 @@ def main(argv):
         "generation of %d chars %.3fs, scaled):" % (tf1, FLAGS.backend_length,
                                                    in_graph))
   for backend in backends:
+    # KERAS_BACKEND too: importing tf1_models imports TensorFlow, which
+    # imports Keras before keras_speed could select the backend.
     proc = subprocess.run(
         [sys.executable, "-m", "tf1_models.char_rnn.keras_speed", backend,
-         args], capture_output=True, text=True, check=False)
+         args], capture_output=True, text=True, check=False,
+        env=dict(os.environ, KERAS_BACKEND=backend))
     if proc.returncode != 0:
       print("  %-10s failed: %s" % (backend, proc.stderr.strip()
                                     .splitlines()[-1:]))

@@ -27,10 +27,10 @@ import collections
 
 import tensorflow as tf
 
+from tf1_models.seq2seq.symbols import ATTENTIONS, EOS_ID, GO_ID  # noqa: F401
+
 v1 = tf.compat.v1
 
-GO_ID, EOS_ID = 1, 2
-ATTENTIONS = ("luong", "scaled_luong", "bahdanau", "normed_bahdanau")
 MODES = ("train", "greedy", "beam")
 
 HParams = collections.namedtuple(

@@ -1,6 +1,10 @@
 """The ``--decoder=dynamic`` network (``dynamic_graph.py``) as a Keras 3
 model: attention decoder step, teacher forcing, greedy decoding and beam
-search, written in ``keras.layers``/``keras.ops`` only (no backend calls).
+search, written in ``keras.layers``/``keras.ops`` only (no backend calls,
+no TensorFlow import), so it runs on TensorFlow, JAX and PyTorch
+(tests/backend_cases.py). The decoding loops are eager Python loops that
+stop when every row (beam) has finished, as ``dynamic_decode``'s
+``while_loop`` does.
 
 TF1 construct (``tf.contrib.seq2seq``)       Keras 3 equivalent here
 -------------------------------------------  -------------------------------
@@ -23,7 +27,7 @@ scores past the length -> ``-inf``, softmax  ``ops.where`` + ``ops.softmax``
                                              ``while_loop``)
 ``tile_batch``                               ``tile_batch``
 ``BeamSearchDecoder`` step                   ``beam_search_step``
-``gather_tree``                              ``gather_tree``
+``gather_tree``                              ``gather_tree`` (``keras.ops``)
 ``sequence_loss``                            ``sequence_loss``
 
 Beam search keeps TF1's quirks: beams 1..K-1 start finished with log
@@ -38,9 +42,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from tf1_models.seq2seq import dynamic_graph, keras_model
-
-GO_ID, EOS_ID = dynamic_graph.GO_ID, dynamic_graph.EOS_ID
+from tf1_models.seq2seq import keras_model
+from tf1_models.seq2seq.symbols import ATTENTIONS, EOS_ID, GO_ID
 FLOAT32_MIN = float(np.finfo(np.float32).min)
 
 
@@ -63,9 +66,9 @@ class AttentionDecoder(keras.layers.Layer):
   def __init__(self, vocab_size, size, num_layers, use_lstm, attention,
                **kwargs):
     super().__init__(**kwargs)
-    if attention not in dynamic_graph.ATTENTIONS:
+    if attention not in ATTENTIONS:
       raise ValueError("unknown attention %r; choose one of %s" %
-                       (attention, ", ".join(dynamic_graph.ATTENTIONS)))
+                       (attention, ", ".join(ATTENTIONS)))
     self.size, self.use_lstm, self.attention = size, use_lstm, attention
     self.bahdanau = attention.endswith("bahdanau")
     self.embedding = keras.layers.Embedding(vocab_size, size,
@@ -226,20 +229,20 @@ class KerasDynamicSeq2Seq(keras.Model):
       logits = ops.reshape(logits, (batch, k, self.vocab_size))
       out, beam = beam_search_step(logits, beam, length_penalty_weight)
       flat = ops.reshape(out["parent_ids"] + ops.expand_dims(
-          ops.arange(batch) * k, 1), (-1,))
+          ops.arange(batch, dtype="int32") * k, 1), (-1,))
       state = map_state(lambda s: ops.take(s, flat, axis=0), state)
-      for key, seq in (("predicted_ids", step_ids), ("parent_ids", parents),
-                       ("scores", scores)):
-        seq.append(ops.convert_to_numpy(out[key]))
+      step_ids.append(out["predicted_ids"])
+      parents.append(out["parent_ids"])
+      scores.append(out["scores"])
       if bool(ops.convert_to_numpy(ops.all(beam["finished"]))):
         break
       inputs = self.decoder.embedding(ops.reshape(out["predicted_ids"],
                                                   (-1,)))
-    lengths = np.asarray(ops.convert_to_numpy(beam["lengths"]))
-    ids = gather_tree(np.stack(step_ids), np.stack(parents),
-                      lengths.max(axis=1), EOS_ID)
-    return (np.transpose(ids, (1, 0, 2)),
-            np.transpose(np.stack(scores), (1, 0, 2)), lengths)
+    ids = gather_tree(ops.stack(step_ids), ops.stack(parents),
+                      ops.max(beam["lengths"], axis=1), EOS_ID)
+    return tuple(np.asarray(ops.convert_to_numpy(x)) for x in (
+        ops.transpose(ids, (1, 0, 2)),
+        ops.transpose(ops.stack(scores), (1, 0, 2)), beam["lengths"]))
 
 
 def initial_beam_state(batch, beam_width):
@@ -292,24 +295,30 @@ def beam_search_step(logits, beam, length_penalty_weight=0.0,
 
 
 def gather_tree(step_ids, parent_ids, max_sequence_lengths, end_token):
-  """TF's ``gather_tree`` in NumPy: ``step_ids``/``parent_ids [T, B, K]``
-  (time-major) -> each beam's full sequence, followed back from its last
-  step through its parents; positions at or past each batch entry's
-  ``max_sequence_lengths`` and everything after a beam's first
-  ``end_token`` become ``end_token``."""
+  """TF's ``gather_tree`` in ``keras.ops``: ``step_ids``/``parent_ids [T,
+  B, K]`` (time-major) -> each beam's full sequence ``[T, B, K]``, followed
+  back from its last step through its parents; positions at or past each
+  batch entry's ``max_sequence_lengths [B]`` and everything after a beam's
+  first ``end_token`` become ``end_token``."""
+  step_ids = ops.convert_to_tensor(step_ids, "int32")
+  parent_ids = ops.convert_to_tensor(parent_ids, "int32")
   steps, batch, k = step_ids.shape
-  out = np.full(step_ids.shape, end_token, step_ids.dtype)
-  for b in range(batch):
-    length = min(steps, int(max_sequence_lengths[b]))
-    for j in range(k):
-      parent = j
-      for t in range(length - 1, -1, -1):
-        out[t, b, j] = step_ids[t, b, parent]
-        parent = parent_ids[t, b, parent]
-      ended = np.cumsum(out[:length, b, j] == end_token) > 0
-      ended[1:], ended[0] = ended[:-1].copy(), False
-      out[:length, b, j][ended] = end_token
-  return out
+  lengths = ops.reshape(ops.convert_to_tensor(max_sequence_lengths, "int32"),
+                        (batch, 1))
+  parent = ops.tile(ops.expand_dims(ops.arange(k, dtype="int32"), 0),
+                    (batch, 1))  # where each beam is at step t: [B, K]
+  end = ops.full((batch, k), end_token, "int32")
+  backwards = []
+  for t in range(steps - 1, -1, -1):
+    inside = ops.less(t, lengths)  # [B, 1]
+    backwards.append(ops.where(
+        inside, ops.take_along_axis(step_ids[t], parent, axis=1), end))
+    parent = ops.where(
+        inside, ops.take_along_axis(parent_ids[t], parent, axis=1), parent)
+  out = ops.stack(backwards[::-1], axis=0)
+  is_end = ops.cast(ops.equal(out, end_token), "int32")
+  after_end = ops.greater(ops.cumsum(is_end, axis=0) - is_end, 0)
+  return ops.where(after_end, end_token, out)
 
 
 def sequence_loss(logits, targets, weights):

@@ -39,6 +39,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from tf1_models import keras_backend, keras_ops
 from tf1_models.keras_ops import sampled_softmax_loss  # noqa: F401
 from tf1_models.seq2seq.symbols import GO_ID
 
@@ -101,11 +102,13 @@ class AttentionDecoder(keras.layers.Layer):
     return reads
 
   def call(self, decoder_ids, attention_states, states, feed_previous=False,
-           projection=None):
+           projection=None, embedding_offsets=None):
     """``decoder_ids [B, T]`` (only the first read with ``feed_previous``),
     ``attention_states [B, L, A]``, ``states``: per layer the Keras states.
     Returns the outputs ``[B, T, output_size]``. ``projection`` maps an
-    output to logits for the fed-back argmax (the output projection)."""
+    output to logits for the fed-back argmax (the output projection).
+    ``embedding_offsets [B, T, size]`` are added to the embedded inputs
+    (zeros, to differentiate: see ``clipped_sgd_step``)."""
     hidden4 = ops.expand_dims(attention_states, 2)  # [B, L, 1, A]
     features = [ops.squeeze(w(hidden4), 2) for w in self.attn_w]
     batch = ops.shape(decoder_ids)[0]
@@ -121,6 +124,8 @@ class AttentionDecoder(keras.layers.Layer):
           inp = self.embedding(ops.argmax(prev, axis=1))
         else:
           inp = self.embedding(decoder_ids[:, t])
+      if embedding_offsets is not None:
+        inp = inp + embedding_offsets[:, t]
       x = self.merge(ops.concatenate([inp] + attns, axis=1))
       for k, cell in enumerate(self.cells):
         x, new = cell(x, states[k])
@@ -162,26 +167,33 @@ class KerasSeq2Seq(keras.Model):
                                           name="projection")
                        if sampled else None)
 
-  def encode(self, encoder_ids):
-    """Top-layer outputs ``[B, L, size]`` and per layer the final states."""
+  def encode(self, encoder_ids, embedding_offsets=None):
+    """Top-layer outputs ``[B, L, size]`` and per layer the final states
+    (``embedding_offsets [B, L, size]`` added to the embedded ids)."""
     x = self.encoder_embedding(encoder_ids)
+    if embedding_offsets is not None:
+      x = x + embedding_offsets
     states = []
     for layer in self.encoders:
       x, *st = layer(x)
       states.append(st)
     return x, states
 
-  def decoder_outputs(self, encoder_ids, decoder_ids, feed_previous=False):
-    """The decoder's outputs before any output projection."""
-    attention_states, states = self.encode(encoder_ids)
+  def decoder_outputs(self, encoder_ids, decoder_ids, feed_previous=False,
+                      embedding_offsets=(None, None)):
+    """The decoder's outputs before any output projection.
+    ``embedding_offsets``: (encoder's, decoder's), see ``clipped_sgd_step``."""
+    attention_states, states = self.encode(encoder_ids, embedding_offsets[0])
     return self.decoder(decoder_ids, attention_states, states,
                         feed_previous=feed_previous,
-                        projection=self.projection)
+                        projection=self.projection,
+                        embedding_offsets=embedding_offsets[1])
 
-  def call(self, inputs, feed_previous=False):
+  def call(self, inputs, feed_previous=False, embedding_offsets=(None, None)):
     """``(encoder_ids [B, L], decoder_ids [B, T])`` -> logits ``[B, T, V]``."""
     encoder_ids, decoder_ids = inputs
-    out = self.decoder_outputs(encoder_ids, decoder_ids, feed_previous)
+    out = self.decoder_outputs(encoder_ids, decoder_ids, feed_previous,
+                               embedding_offsets)
     return self.projection(out) if self.sampled else out
 
   def greedy(self, encoder_ids, length):
@@ -208,3 +220,38 @@ def sequence_loss(logits, targets, weights, per_step_loss=None):
   per_example = ops.sum(xent * weights, axis=1) / (
       ops.sum(weights, axis=1) + 1e-12)
   return ops.sum(per_example) / ops.cast(batch, xent.dtype)
+
+
+def clipped_sgd_step(net, encoder_ids, decoder_ids, targets, target_weights,
+                     learning_rate, max_gradient_norm):
+  """The tutorial's update (full softmax) on any Keras backend: the
+  gradients of ``sequence_loss`` clipped by their global norm as TF1's
+  ``clip_by_global_norm`` counts it, then plain SGD. Returns ``(norm before
+  clipping, loss)``.
+
+  TF1's embedding gradients are ``IndexedSlices`` with one row per lookup
+  of an id (encoder and decoder), and the norm counts each row; dense
+  gradients sum a repeated id's rows first. So zeros added to both
+  embeddings' outputs are differentiated too, and their gradients (one row
+  per occurrence) stand for the embeddings in the norm."""
+  variables = net.trainable_variables
+  batch, length = np.shape(encoder_ids)
+  offsets = [ops.zeros((batch, length, net.size)),
+             ops.zeros((batch, np.shape(decoder_ids)[1], net.size))]
+
+  def loss_fn(encoder_offsets, decoder_offsets):
+    logits = net((encoder_ids, decoder_ids),
+                 embedding_offsets=(encoder_offsets, decoder_offsets))
+    return sequence_loss(logits, targets, target_weights)
+
+  loss, grads, row_grads = keras_backend.value_and_grad(loss_fn, variables,
+                                                        offsets)
+  embeddings = (net.encoder_embedding.embeddings,
+                net.decoder.embedding.embeddings)
+  norm = keras_ops.global_norm(
+      [g for v, g in zip(variables, grads)
+       if not any(v is e for e in embeddings)] + row_grads)
+  clipped = keras_ops.clip_by_global_norm(grads, max_gradient_norm, norm)
+  for variable, grad in zip(variables, clipped):
+    variable.assign_sub(learning_rate * grad)
+  return float(norm), float(loss)

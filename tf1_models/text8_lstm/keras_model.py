@@ -9,8 +9,10 @@ gates (i, f, c, o; no forget bias)      return_sequences=True,
                                         fused matrices are its weights as-is
 ``saved_output``/``saved_state``        the stateful LSTM's ``states`` (h, c);
 carried between batches                 ``reset_state()`` zeroes them
-``reset_sample_state`` + batch-1 cell   a second model built for batch 1
-                                        (``with_batch_size(1)``), same weights
+``reset_sample_state`` + batch-1 cell   validation: a second model built for
+                                        batch 1 (``with_batch_size(1)``), same
+                                        weights; sampling: the LSTM's cell
+                                        stepped from zeros (``generate``)
 one-hot placeholders, time-major list   one-hot ``[batch, time, 27]``
                                         (bigram: ids ``[batch, time]``)
 ``embedding_lookup(embeddings, ids)``   ``Embedding(729, E)``, uniform(-1, 1)
@@ -22,7 +24,8 @@ truncated_normal(shape, -0.1, 0.1)      ``TruncatedNormal(mean=-0.1,
                                         stddev=0.1)``
 SGD + exponential_decay(staircase)      ``SGD(ExponentialDecay(10, 5000, 0.1,
                                         staircase=True), global_clipnorm=1.25)``
-+ clip_by_global_norm(1.25)
++ clip_by_global_norm(1.25)             (JAX, PyTorch: ``train_on_batch``
+                                        clips with TF1's norm itself)
 mean softmax cross-entropy              ``SparseCategoricalCrossentropy(
                                         from_logits=True)``
 """
@@ -31,7 +34,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from tf1_models import keras_backend
+from tf1_models import keras_backend, keras_ops
 from tf1_models.pick import pick_numpy
 from tf1_models.text8_lstm import data as data_lib
 
@@ -80,31 +83,69 @@ class KerasText8LSTM(object):
 
   def compile(self, learning_rate=10.0, decay_steps=5000, decay_rate=0.1,
               clip_norm=1.25):
+    """SGD on the staircase decay, clipped by global norm ``clip_norm``:
+    by Keras's ``global_clipnorm`` on TensorFlow, by ``train_on_batch``
+    itself on JAX and PyTorch (see there)."""
+    self.clip_norm = clip_norm
     schedule = keras.optimizers.schedules.ExponentialDecay(
         learning_rate, decay_steps, decay_rate, staircase=True)
+    own_clip = keras.backend.backend() != "tensorflow"
     self.model.compile(
-        optimizer=keras.optimizers.SGD(schedule, global_clipnorm=clip_norm),
+        optimizer=keras.optimizers.SGD(
+            schedule, global_clipnorm=None if own_clip else clip_norm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
   def train_on_batch(self, x, y):
-    """One SGD step carrying the LSTM state, on every backend; returns the
-    loss. TensorFlow: ``model.train_on_batch``. Keras 3's JAX trainer
-    compiles the step with the stateful layer's states as constants (they
-    are not among the variables it threads through), so every step would
-    start from the states of its first trace and carry nothing: on JAX and
-    PyTorch the step is ``keras_backend.value_and_grad`` (stateless) plus
-    the compiled optimizer, and an eager forward pass on the same batch
-    with the same pre-update weights carries the state, as TF1's
-    ``saved_output``/``saved_state``. (With dropout that pass draws its own
-    masks.)"""
+    """One clipped SGD step carrying the LSTM state, on every backend;
+    returns the loss. TensorFlow: ``model.train_on_batch`` (the embedding's
+    gradient is an ``IndexedSlices``, and Keras's ``global_clipnorm``, like
+    TF1's ``clip_by_global_norm``, counts each occurrence of a row in it).
+
+    JAX and PyTorch: Keras 3's JAX trainer compiles the step with the
+    stateful layer's states as constants (they are not among the variables
+    it threads through), so every step would start from the states of its
+    first trace and carry nothing. The step is ``keras_backend.
+    value_and_grad`` (stateless), then an eager forward pass on the same
+    batch with the same pre-update weights carries the state, as TF1's
+    ``saved_output``/``saved_state`` (with dropout that pass draws its own
+    masks). Dense gradients there sum a repeated bigram's rows before any
+    norm is taken, so the embedding's share of the global norm is taken
+    from the gradient of the gathered rows (zeros added to the embedding's
+    output), one row per occurrence, as TF1's; the clipped dense gradients
+    then go to the (unclipped) optimizer."""
     if keras.backend.backend() == "tensorflow":
       return float(self.model.train_on_batch(x, y))
     variables = self.model.trainable_variables
-    loss, grads = keras_backend.value_and_grad(
-        lambda: self.model.loss(y, self.model(x, training=True)), variables)
+    bigram = self.variant == "bigram"
+    offsets = ([ops.zeros(tuple(np.shape(x)) + (self.embedding_size,))]
+               if bigram else [])
+
+    def loss_fn(*offsets):
+      return self.model.loss(y, self._logits(x, offsets))
+
+    loss, grads, row_grads = keras_backend.value_and_grad(
+        loss_fn, variables, offsets)
+    embedding = (self.model.get_layer("embeddings").embeddings
+                 if bigram else None)
+    norm = keras_ops.global_norm(
+        [g for v, g in zip(variables, grads) if v is not embedding] +
+        row_grads)
+    grads = keras_ops.clip_by_global_norm(grads, self.clip_norm, norm)
     self.model(x, training=True)  # assigns the carried states
     self.model.optimizer.apply_gradients(zip(grads, variables))
     return float(loss)
+
+  def _logits(self, x, offsets):
+    """The model's training pass, ``offsets[0]`` (bigram) added to the
+    embedding's output."""
+    h = x
+    for layer in self.model.layers:
+      if isinstance(layer, keras.layers.InputLayer):
+        continue
+      h = layer(h, training=True)
+      if layer.name == "embeddings":
+        h = h + offsets[0]
+    return h
 
   def model_inputs(self, ids):
     """Model input for ``[batch, time]`` ids (bigram ids or characters)."""
@@ -167,20 +208,28 @@ class KerasText8LSTM(object):
     return float(np.exp(-np.log(p).mean()))
 
   def generate(self, prime_ids, length, temperature=1.0, top_k=0, seed=0):
-    """Sampling with feedback (eager): feed ``prime_ids``, then each picked
-    character; returns the ``length`` picked ids."""
-    step = self.with_batch_size(1)
-    step.lstm.reset_state()
+    """Sampling with feedback: feed ``prime_ids``, then each picked
+    character; returns the ``length`` picked ids. One character at a time
+    through the LSTM's cell from a zero state (the notebook's batch-1
+    sampling cell), eagerly: calling the layer on one step would run a
+    one-step scan, which JAX compiles again at every call."""
+    bigram = self.variant == "bigram"
+    embedding = self.model.get_layer("embeddings") if bigram else None
+    classifier = self.model.get_layer("classifier")
+    state = [ops.zeros((1, self.num_nodes)), ops.zeros((1, self.num_nodes))]
     rng = np.random.RandomState(seed)
     prev, ids = data_lib.ALPHABET.index(" "), []
     history = list(prime_ids)
     for k in range(len(prime_ids) - 1 + length):
       cur = history[k]
-      x = data_lib.bigram_ids(prev, cur) if self.variant == "bigram" else cur
-      logits = ops.convert_to_numpy(step.model(step.model_inputs([[x]]),
-                                     training=False))[0, -1]
+      if bigram:
+        x = embedding(np.asarray([data_lib.bigram_ids(prev, cur)], np.int32))
+      else:
+        x = data_lib.one_hot([cur])
+      out, state = self.lstm.cell(x, state, training=False)
       prev = cur
       if k >= len(prime_ids) - 1:
+        logits = ops.convert_to_numpy(classifier(out))[0]
         token = pick_numpy(logits, temperature, top_k, rng)
         ids.append(token)
         history.append(token)
