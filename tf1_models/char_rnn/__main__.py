@@ -87,7 +87,7 @@ flags.DEFINE_enum("lstm_impl", _D.lstm_impl, list(config_lib.LSTM_IMPLS),
                   "over the same variables (README, Performance).")
 flags.DEFINE_enum("sampler", _D.sampler, list(config_lib.SAMPLERS),
                   "graph: the seed's sampling loop; xla: compiled (~0.7 s "
-                  "once, then 2-4x faster; same greedy text).")
+                  "once, then 1.6-7x faster; same greedy text).")
 flags.DEFINE_string("prime", _D.prime, "Text to start the sample with.")
 flags.DEFINE_integer("length", _D.length, "Most characters to generate.")
 flags.DEFINE_float("temperature", _D.temperature,

@@ -64,7 +64,7 @@ class Config:
   # model.char_rnn and README "Performance"
   lstm_impl: str = "cell"
   # sampling: "graph" (the seed's tf.while_loop) or "xla" (the loop compiled
-  # by XLA, embedding folded for LSTM: ~0.7 s to compile, then 2-4x faster)
+  # by XLA, embedding folded for LSTM: ~0.7 s to compile, then 1.6-7x faster)
   sampler: str = "graph"
   prime: str = ""
   length: int = 400
