@@ -15,12 +15,15 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tests.seq2seq.test_runner import TEXT
 from tests.test_serving import _CLIENT, _env
 from tf1_models.errors import UserError
 from tf1_models.seq2seq import config as config_lib
+from tf1_models.seq2seq import data as data_lib
+from tf1_models.seq2seq import model as model_lib
 from tf1_models.seq2seq import runner
 
 QUIET = dict(log=lambda *_: None)
@@ -129,3 +132,36 @@ def test_export_from_the_command_line(tmp_path):
   lines = proc.stdout.strip().split("\n")
   text = lines[lines.index("Result for output key text:") + 1]
   assert text == repr(greedy.encode("utf-8"))
+
+
+@pytest.mark.slow
+def test_onnx_export_gives_the_tf1_greedy_logits_in_every_bucket(tmp_path):
+  """``--export_format=onnx``: one file per bucket; onnxruntime, fed the
+  encoder ids as the TF1 model lays them out, gives the TF1 graph's greedy
+  logits (1e-5), so its argmax is ``--mode=decode``'s output."""
+  ort = pytest.importorskip("onnxruntime")
+  config = _train(tmp_path)
+  paths = runner.export_saved_model(config, str(tmp_path / "onnx"), "onnx",
+                                    **QUIET)
+  assert [os.path.basename(p) for p in paths] == ["1_bucket0.onnx",
+                                                  "1_bucket1.onnx"]
+  decoder = runner.Decoder(config)
+  try:
+    checked = set()
+    for phrase in PHRASES:
+      ids = data_lib.encode(decoder.vocab, runner.prepare_line(phrase))
+      b = model_lib.bucket_for((len(ids), 0), decoder.buckets)
+      batch = model_lib.batch_from_pairs([(ids, [])], decoder.buckets[b])
+      tf1 = np.stack(decoder.model.step(decoder.sess, *batch, b, True)[2], 1)
+      session = ort.InferenceSession(paths[b])
+      name = session.get_inputs()[0].name
+      got = session.run(None, {name: np.array(batch[0], np.int32).T})[0]
+      np.testing.assert_allclose(got, tf1, atol=1e-5)
+      checked.add(b)
+  finally:
+    decoder.close()
+  assert checked == {0, 1}
+  with pytest.raises(UserError, match="is for --decoder=legacy"):
+    (tmp_path / "dyn").mkdir()
+    runner.export_saved_model(_train(tmp_path / "dyn", decoder="dynamic"),
+                              str(tmp_path / "x"), "onnx", **QUIET)

@@ -206,13 +206,13 @@ def export_keras_twin(export_format, export_dir, version, twin, spec,
                                 end_id=end_id, log=log)
 
 
-def export_onnx(export_dir, version, model, log=print):
-  """``model`` (a built Keras model) as ``<export_dir>/<version>.onnx``,
+def export_onnx(export_dir, version, model, log=print, suffix=""):
+  """``model`` (a built Keras model) as ``<export_dir>/<version><suffix>.onnx``,
   written under a temporary name and renamed; returns the path."""
   os.makedirs(export_dir, exist_ok=True)
-  path = os.path.join(export_dir, "%d.onnx" % int(version))
-  tmp = os.path.join(export_dir, ".%d.tmp-%d.onnx" % (int(version),
-                                                      os.getpid()))
+  name = "%d%s" % (int(version), suffix)
+  path = os.path.join(export_dir, name + ".onnx")
+  tmp = os.path.join(export_dir, ".%s.tmp-%d.onnx" % (name, os.getpid()))
   try:
     model.export(tmp, format="onnx", verbose=False)
     os.replace(tmp, path)

@@ -61,6 +61,14 @@ def encoder_layers(size, num_layers, use_lstm):
           for k in range(num_layers)]
 
 
+def first_argmax(x):
+  """``argmax(x, axis=1)`` (first index of the maximum) from a comparison:
+  exact, and without the ``Bitcast`` Keras's TensorFlow ``argmax`` uses for
+  floats, which ONNX cannot run (``--export_format=onnx``)."""
+  is_max = ops.equal(x, ops.max(x, axis=1, keepdims=True))
+  return ops.argmax(ops.cast(is_max, "int32"), axis=1)
+
+
 class AttentionDecoder(keras.layers.Layer):
   """``embedding_attention_decoder`` + ``attention_decoder``, unrolled over
   the (static) decoder length."""
@@ -121,7 +129,7 @@ class AttentionDecoder(keras.layers.Layer):
       if t > 0:
         if feed_previous:
           prev = outputs[-1] if projection is None else projection(outputs[-1])
-          inp = self.embedding(ops.argmax(prev, axis=1))
+          inp = self.embedding(first_argmax(prev))
         else:
           inp = self.embedding(decoder_ids[:, t])
       if embedding_offsets is not None:

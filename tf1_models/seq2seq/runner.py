@@ -380,9 +380,12 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
   the converted weights, the same signature (``serving.export_keras_decoder``).
   """
   from tf1_models import serving  # pylint: disable=g-import-not-at-top
-  configs.require_choice("export_format", export_format, ("tf1", "keras"))
+  configs.require_choice("export_format", export_format,
+                         ("tf1", "keras", "onnx"))
   decoder = Decoder.__new__(Decoder)
   decoder.load(config)
+  if export_format == "onnx":
+    return export_onnx(decoder, export_dir, log)
   spec = serving.DecoderSpec(decoder.vocab.symbols, decoder.max_length,
                              unknown_id=model_lib.UNK_ID,
                              end_id=model_lib.EOS_ID,
@@ -416,6 +419,47 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
 
   return serving.export_decoder(export_dir, step, decode, spec,
                                 decoder.restore, log=log)
+
+
+def export_onnx(decoder, export_dir=None, log=print):
+  """The legacy model's Keras twin as one ONNX file per bucket,
+  ``<export_dir>/<step>_bucket<k>.onnx``: ``encoder_ids`` (int32 [1,
+  encoder_size], as ``batch_from_pairs`` lays a phrase out: PAD-padded, then
+  reversed) -> ``logits`` [1, decoder_size, vocabulary] of greedy decoding
+  (each step's argmax fed back, from GO), as ``--decode`` runs the bucket.
+  Returns the paths."""
+  import keras  # pylint: disable=g-import-not-at-top
+  from tf1_models import serving  # pylint: disable=g-import-not-at-top
+  if decoder.dynamic:
+    raise UserError("--export_format=onnx is for --decoder=legacy; export "
+                    "the dynamic decoder with --export_format=tf1 or keras")
+  net, _ = _keras_twin(decoder)
+
+  class GreedyBucket(keras.layers.Layer):
+    """Greedy decoding of one bucket as a layer (so that a functional model,
+    which ONNX export needs, can hold it)."""
+
+    def __init__(self, decoder_size, **kwargs):
+      super().__init__(**kwargs)
+      self.net, self.decoder_size = net, decoder_size
+
+    def call(self, encoder_ids):
+      go = keras.ops.full((keras.ops.shape(encoder_ids)[0],
+                           self.decoder_size), model_lib.GO_ID, dtype="int32")
+      return self.net((encoder_ids, go), feed_previous=True)
+
+  export_dir = export_dir or os.path.join(decoder.path, "export")
+  step = serving.checkpoint_step(decoder.checkpoint)
+  paths = []
+  for b, (encoder_size, decoder_size) in enumerate(decoder.buckets):
+    source = keras.Input((encoder_size,), batch_size=1, dtype="int32",
+                         name="encoder_ids")
+    logits = GreedyBucket(decoder_size, name="greedy")(source)
+    model = keras.Model(source, logits, name="seq2seq_bucket%d" % b)
+    model(np.zeros((1, encoder_size), np.int32))  # Keras exports called ones
+    paths.append(serving.export_onnx(export_dir, step, model, log=log,
+                                     suffix="_bucket%d" % b))
+  return paths
 
 
 def bucketed(buckets, decode_in_bucket, ids):
