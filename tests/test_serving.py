@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from tests.text8_lstm.helpers import tiny_text
@@ -111,8 +112,8 @@ def word2vec_export(tmp):
                                   checkpoint_dir=str(tmp / "word2vec"))
   word2vec.train(config, **QUIET)
   lines = word2vec.nearest(dataclasses.replace(config, nearest="cat"))
-  return Export(word2vec.export_saved_model(config, **QUIET), "cat",
-                lines[0])
+  return config, Export(word2vec.export_saved_model(config, **QUIET), "cat",
+                        lines[0])
 
 
 MODELS = {"char_rnn": _char_rnn, "text8_lstm": _text8_lstm,
@@ -162,16 +163,26 @@ def test_exports_serve_with_tensorflow_alone(exports):
   models, tmp = exports
   job = {name: [e.path, _requests(e.prime)]
          for name, (_, e) in models.items()}
-  neighbours = word2vec_export(tmp)
-  job["word2vec"] = [neighbours.path, [
-      dict(word="cat", top_k=3), dict(word="zebra", top_k=3),
-      dict(word="cat", top_k=0)]]
+  config, neighbours = word2vec_export(tmp)
+  requests = [dict(word="cat", top_k=3), dict(word="zebra", top_k=3),
+              dict(word="cat", top_k=0)]
+  job["word2vec"] = [neighbours.path, requests]
+  # The Keras twin's export answers the same (normalising in the function).
+  job["word2vec_keras"] = [word2vec.export_saved_model(
+      config, str(tmp / "word2vec_keras"), export_format="keras", **QUIET),
+                           requests]
   proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
                         capture_output=True, text=True, env=_env(),
                         cwd=str(tmp), timeout=300)
   assert proc.returncode == 0, proc.stderr[-2000:]
   results = json.loads(proc.stdout.strip().split("\n")[-1])
+  keras_answers = results.pop("word2vec_keras")
   good, unknown, bad_k = results.pop("word2vec")
+  for ours, theirs in zip(keras_answers, (good, unknown, bad_k)):
+    assert ours["neighbours"] == theirs["neighbours"]
+    assert ours["error"] == theirs["error"]
+    np.testing.assert_allclose(ours["similarities"], theirs["similarities"],
+                               atol=1e-5)
   assert good["error"] == ""
   assert neighbours.greedy == "Nearest to cat: " + ", ".join(
       good["neighbours"])

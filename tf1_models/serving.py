@@ -168,7 +168,7 @@ def export_keras_generator(export_dir, version, step, initial_state, models,
         request, lambda inputs: sampling.build_generator(
             step, initial_state(), end_id=end_id, inputs=inputs), spec, table)
 
-  final = _write_archive(export_dir, version, list(models) + [table], serve)
+  final = write_archive(export_dir, version, list(models) + [table], serve)
   log("exported %s (Keras ExportArchive, signature %s: prime, length, "
       "temperature, top_k, seed -> text, error; length up to %d)" %
       (final, SIGNATURE, spec.max_length))
@@ -224,7 +224,7 @@ def export_onnx(export_dir, version, model, log=print, suffix=""):
   return path
 
 
-def _write_archive(export_dir, version, tracked, serve):
+def write_archive(export_dir, version, tracked, serve):
   """A Keras ``ExportArchive`` tracking ``tracked`` (models, tables) with
   ``serve`` as ``SIGNATURE``, written as ``<export_dir>/<version>/``."""
   import keras  # pylint: disable=g-import-not-at-top
@@ -325,7 +325,7 @@ def export_keras_decoder(export_dir, version, decode, models,
   def serve(source):
     return serve_decode(source, decode, spec, table)
 
-  final = _write_archive(export_dir, version, list(models) + [table], serve)
+  final = write_archive(export_dir, version, list(models) + [table], serve)
   log("exported %s (Keras ExportArchive, signature %s: source -> text, "
       "error; sources up to %d characters)" % (final, SIGNATURE,
                                                spec.max_length))

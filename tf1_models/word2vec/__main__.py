@@ -26,6 +26,9 @@ flags.DEFINE_enum("mode", "train", ["train", "export"],
                   "train: train or resume (or, with --nearest, query). "
                   "export: write a SavedModel answering nearest-neighbour "
                   "queries (word, top_k) in --export_dir.")
+flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras"],
+                  "export: tf1, the TF1 graph; keras, the same signature "
+                  "from the Keras twin (Keras's ExportArchive).")
 flags.DEFINE_string("export_dir", "",
                     "export: the SavedModel base folder; the version folder "
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
@@ -71,7 +74,8 @@ cli.define_cluster_flags()
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
   if FLAGS.mode == "export":
-    runner.export_saved_model(config, FLAGS.export_dir or None)
+    runner.export_saved_model(config, FLAGS.export_dir or None,
+                              export_format=FLAGS.export_format)
     return 0
   if config.nearest:
     print("\n".join(runner.nearest(config)))

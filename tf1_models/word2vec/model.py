@@ -121,17 +121,27 @@ def nearest_neighbours_graph(symbols, embedding_size, max_k):
 
   Builds, in the default graph, the variable ``normalized_embeddings [V, D]``
   (load it with the normalised rows) and the request ``word`` (string) and
-  ``top_k`` (int32, 1..``max_k``). Returns ``(inputs, outputs)``: the
-  ``top_k`` most cosine-similar other words, best first (``neighbours``,
-  string [k]), their ``similarities`` (float32 [k]) and ``error`` (string,
-  "" for a good request; a bad one returns empty lists).
+  ``top_k`` (int32, 1..``max_k``). Returns ``(inputs, outputs)`` (see
+  ``neighbours_query``).
   """
   normalized = v1.get_variable(
       "normalized_embeddings", [len(symbols), embedding_size],
       initializer=v1.zeros_initializer(), trainable=False)
   word = v1.placeholder(tf.string, [], name="request_word")
   top_k = v1.placeholder(tf.int32, [], name="request_top_k")
-  word_id = serving.vocabulary_table(symbols).lookup(word)
+  return ({"word": word, "top_k": top_k},
+          neighbours_query(normalized, symbols, max_k, word, top_k,
+                           serving.vocabulary_table(symbols)))
+
+
+def neighbours_query(normalized, symbols, max_k, word, top_k, table):
+  """The serving answer for ``word``/``top_k`` over ``normalized [V, D]``:
+  the ``top_k`` most cosine-similar other words, best first (``neighbours``,
+  string [k]), their ``similarities`` (float32 [k]) and ``error`` (string,
+  "" for a good request; a bad one returns empty lists). ``table``: word ->
+  id (``serving.vocabulary_table``). Plain TensorFlow ops: the TF1 graph's
+  export and the Keras twin's (a ``tf.function``) share it."""
+  word_id = table.lookup(word)
   error = serving.first_error([
       (word_id < 0, tf.strings.join([
           "'", word, "' is not in the model's %d-word vocabulary (rarer "
@@ -146,6 +156,5 @@ def nearest_neighbours_graph(symbols, embedding_size, max_k):
                    transpose_b=True)[0]
   sims = tf.tensor_scatter_nd_update(sims, [[safe_id]], [-float("inf")])
   best = tf.math.top_k(sims, k=tf.where(ok, top_k, 0))
-  return ({"word": word, "top_k": top_k},
-          {"neighbours": tf.gather(tf.constant(list(symbols)), best.indices),
-           "similarities": best.values, "error": error})
+  return {"neighbours": tf.gather(tf.constant(list(symbols)), best.indices),
+          "similarities": best.values, "error": error}

@@ -208,13 +208,19 @@ def export_projector(run_path, normalized, vocab):
   return out
 
 
-def export_saved_model(config, export_dir=None, log=print):
+def export_saved_model(config, export_dir=None, log=print,
+                       export_format="tf1"):
   """Write a SavedModel for TF Serving that answers nearest-neighbour
   queries (``model.nearest_neighbours_graph``: word, top_k -> neighbours,
   similarities, error) from the run's normalised embeddings; return the
-  version folder (``<export_dir>/<step>/``)."""
+  version folder (``<export_dir>/<step>/``). ``keras``: the same signature
+  from the Keras twin on the converted weights (Keras's ``ExportArchive``;
+  the normalisation runs in the served function)."""
+  configs.require_choice("export_format", export_format, ("tf1", "keras"))
   path = checkpoint_dir(config)
   run_dir = training.RunDir(path)
+  if export_format == "keras":
+    return _export_keras(path, run_dir, export_dir, log)
   vocab, normalized = load_embeddings(path)
   max_k = len(vocab) - 1
 
@@ -230,6 +236,32 @@ def export_saved_model(config, export_dir=None, log=print):
           vocab.symbols, normalized.shape[1], max_k), restore)
   log("exported %s (signature %s: word, top_k -> neighbours, similarities, "
       "error; top_k up to %d)" % (out, serving.SIGNATURE, max_k))
+  return out
+
+
+def _export_keras(path, run_dir, export_dir, log):
+  from tf1_models.word2vec import convert  # pylint: disable=g-import-not-at-top
+  net, vocab = convert.keras_from_run(path)
+  symbols, max_k = vocab.symbols, len(vocab) - 1
+  table = serving.vocabulary_table(symbols)
+  embeddings = net.embedding.embeddings
+
+  @tf.function(input_signature=[tf.TensorSpec([], tf.string, name="word"),
+                                tf.TensorSpec([], tf.int32, name="top_k")])
+  def serve(word, top_k):
+    emb = tf.convert_to_tensor(embeddings)
+    normalized = emb / tf.sqrt(tf.reduce_sum(tf.square(emb), 1,
+                                             keepdims=True))
+    return model_lib.neighbours_query(normalized, symbols, max_k, word,
+                                      top_k, table)
+
+  out = serving.write_archive(
+      export_dir or os.path.join(path, "export"),
+      serving.checkpoint_step(run_dir.latest_checkpoint()),
+      [net.encoder, table], serve)
+  log("exported %s (Keras ExportArchive, signature %s: word, top_k -> "
+      "neighbours, similarities, error; top_k up to %d)" %
+      (out, serving.SIGNATURE, max_k))
   return out
 
 
