@@ -57,15 +57,18 @@ def test_keras_impl_trains_resumes_and_samples(backend, tmp_path):
   _, log = next_char(backend, cut, "--max_steps=2")
   assert "step 2/2" in log and "resumed" not in log
   resumed, log = next_char(backend, cut, "--max_steps=4")
-  assert "resumed from %s at step 2" % cut in log
+  assert "resumed from %s at step 2" % (
+      cut / ("%s2.npz" % runner.KERAS_STATE)) in log
   assert "step 3/4" in log and "step 1/" not in log
   want, got = (h5_arrays(convert.keras_weights_path(str(d)))
                for d in (whole, cut))
   assert sorted(got) == sorted(want) and want
   for name in want:
     np.testing.assert_array_equal(got[name], want[name], err_msg=name)
-  with np.load(os.path.join(str(whole), runner.OPTIMIZER_STATE)) as a, \
-      np.load(os.path.join(str(cut), runner.OPTIMIZER_STATE)) as b:
+  # The training state (weights, optimizer state, step) of step 4.
+  state = "%s4.npz" % runner.KERAS_STATE
+  with np.load(os.path.join(str(whole), state)) as a, \
+      np.load(os.path.join(str(cut), state)) as b:
     assert a.files == b.files
     for k in a.files:
       np.testing.assert_array_equal(a[k], b[k], err_msg=k)
