@@ -161,7 +161,39 @@ def test_onnx_export_gives_the_tf1_greedy_logits_in_every_bucket(tmp_path):
   finally:
     decoder.close()
   assert checked == {0, 1}
-  with pytest.raises(UserError, match="is for --decoder=legacy"):
-    (tmp_path / "dyn").mkdir()
-    runner.export_saved_model(_train(tmp_path / "dyn", decoder="dynamic"),
+
+
+@pytest.mark.slow
+def test_dynamic_onnx_export_decodes_as_the_tf1_graph(tmp_path):
+  """The dynamic twin's ONNX export: its argmax ids are the TF1 graph's
+  greedy ids, and its logits the Keras twin's (which the parity suite holds
+  to the TF1 graph's), for every phrase; beam search is refused."""
+  ort = pytest.importorskip("onnxruntime")
+  config = _train(tmp_path, decoder="dynamic")
+  paths = runner.export_saved_model(config, str(tmp_path / "onnx"), "onnx",
+                                    **QUIET)
+  assert [os.path.basename(p) for p in paths] == ["1.onnx"]
+  session = ort.InferenceSession(paths[0])
+  decoder = runner.Decoder(config)
+  try:
+    net, _ = runner._keras_twin(decoder)  # pylint: disable=protected-access
+    seen = set()
+    for phrase in PHRASES:
+      ids = data_lib.encode(decoder.vocab, runner.prepare_line(phrase))
+      source = np.array([ids], np.int32)
+      length = np.array([len(ids)], np.int32)
+      tf1 = decoder.sess.run(decoder.model.outputs["ids"],
+                             decoder.model.feed_dict(source, length))[0]
+      got = session.run(None, {"source": source,
+                               "source_length": length})[0][:, :len(tf1)]
+      np.testing.assert_array_equal(got[0].argmax(-1), tf1)
+      forced = np.array([[model_lib.GO_ID] + list(tf1[:-1])], np.int32)
+      np.testing.assert_allclose(got, np.asarray(net((source, length,
+                                                      forced))), atol=1e-5)
+      seen.add(tuple(tf1))
+  finally:
+    decoder.close()
+  assert len(seen) > 3  # varied decodings: a wrong step would show
+  with pytest.raises(UserError, match="decodes greedily"):
+    runner.export_saved_model(dataclasses.replace(config, beam_width=3),
                               str(tmp_path / "x"), "onnx", **QUIET)

@@ -35,9 +35,9 @@ flags.DEFINE_string("export_dir", "",
                     "<step>/ is written in it (default <checkpoint_dir>/export).")
 flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
                   "export: tf1, the TF1 graph; keras, the same signature "
-                  "from the Keras twin (greedy decoding); onnx, the legacy "
-                  "twin's greedy decoding, one <step>_bucket<k>.onnx per "
-                  "bucket.")
+                  "from the Keras twin (greedy decoding); onnx, the twin's "
+                  "greedy decoding (legacy: one <step>_bucket<k>.onnx per "
+                  "bucket).")
 flags.DEFINE_boolean("decode", False,
                      "Read lines from stdin, print their greedy decodings.")
 flags.DEFINE_boolean("evaluate", False,

@@ -71,6 +71,11 @@ class AttentionDecoder(keras.layers.Layer):
                        (attention, ", ".join(ATTENTIONS)))
     self.size, self.use_lstm, self.attention = size, use_lstm, attention
     self.bahdanau = attention.endswith("bahdanau")
+    # The score of padded source positions (TF1's AttentionWrapper: -inf).
+    # The ONNX export sets float32's lowest finite value, which gives the
+    # same alignments (exp underflows to 0 either way) and which the ONNX
+    # conversion keeps finite (-inf there turns the logits into NaN).
+    self.score_mask_value = -np.inf
     self.embedding = keras.layers.Embedding(vocab_size, size,
                                             name="embedding")
     self.memory_layer = keras.layers.Dense(size, use_bias=False,
@@ -132,7 +137,8 @@ class AttentionDecoder(keras.layers.Layer):
       x, new = cell(x, st)
       new_states.append(list(new))
     score = self.score(x, keys)
-    score = ops.where(mask, score, ops.full_like(score, -np.inf))
+    score = ops.where(mask, score,
+                      ops.full_like(score, self.score_mask_value))
     alignments = ops.softmax(score, axis=1)
     context = ops.sum(ops.expand_dims(alignments, 2) * values, axis=1)
     attention = self.attention_layer(ops.concatenate([x, context], axis=1))

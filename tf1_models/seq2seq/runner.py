@@ -422,18 +422,52 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
 
 
 def export_onnx(decoder, export_dir=None, log=print):
-  """The legacy model's Keras twin as one ONNX file per bucket,
-  ``<export_dir>/<step>_bucket<k>.onnx``: ``encoder_ids`` (int32 [1,
-  encoder_size], as ``batch_from_pairs`` lays a phrase out: PAD-padded, then
-  reversed) -> ``logits`` [1, decoder_size, vocabulary] of greedy decoding
-  (each step's argmax fed back, from GO), as ``--decode`` runs the bucket.
-  Returns the paths."""
+  """The Keras twin's greedy decoding as ONNX; returns the paths. Legacy:
+  one file per bucket, ``<export_dir>/<step>_bucket<k>.onnx``:
+  ``encoder_ids`` (int32 [1, encoder_size], as ``batch_from_pairs`` lays a
+  phrase out: PAD-padded, then reversed) -> ``logits`` [1, decoder_size,
+  vocabulary] (each step's argmax fed back, from GO), as ``--decode`` runs
+  the bucket. Dynamic: ``<export_dir>/<step>.onnx``: ``source`` [1, T] and
+  ``source_length`` [1] -> the logits of ``max_length + 2`` greedy steps
+  (the TF1 decoder stops at EOS; its steps are a prefix of these)."""
   import keras  # pylint: disable=g-import-not-at-top
   from tf1_models import serving  # pylint: disable=g-import-not-at-top
-  if decoder.dynamic:
-    raise UserError("--export_format=onnx is for --decoder=legacy; export "
-                    "the dynamic decoder with --export_format=tf1 or keras")
+  from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
+  if decoder.dynamic and decoder.model_config.beam_width:
+    raise UserError("--export_format=onnx decodes greedily; drop "
+                    "--beam_width (or export the TF1 graph's beam search "
+                    "with --export_format=tf1)")
   net, _ = _keras_twin(decoder)
+  export_dir = export_dir or os.path.join(decoder.path, "export")
+  step = serving.checkpoint_step(decoder.checkpoint)
+  if decoder.dynamic:
+    net.decoder.score_mask_value = float(np.finfo(np.float32).min)
+    steps = dynamic_hparams(decoder.model_config,
+                            len(decoder.vocab)).max_iterations
+
+    class GreedyDynamic(keras.layers.Layer):
+      """The dynamic twin's greedy decoding for ``steps`` steps."""
+
+      def call(self, source, source_length):
+        memory, states = net.encode(source, source_length)
+        state = net.decoder.initial_state(states, 1)
+        token = keras.ops.full((1,), model_lib.GO_ID, dtype="int32")
+        logits = []
+        for _ in range(steps):
+          out, state = net.decoder.step(net.decoder.embedding(token), state,
+                                        memory)
+          logits.append(out)
+          token = keras_model.first_argmax(out)
+        return keras.ops.stack(logits, axis=1)
+
+    source = keras.Input((None,), batch_size=1, dtype="int32", name="source")
+    length = keras.Input((), batch_size=1, dtype="int32",
+                         name="source_length")
+    model = keras.Model([source, length],
+                        GreedyDynamic(name="greedy")(source, length),
+                        name="seq2seq_dynamic")
+    model([np.ones((1, 2), np.int32), np.full((1,), 2, np.int32)])
+    return [serving.export_onnx(export_dir, step, model, log=log)]
 
   class GreedyBucket(keras.layers.Layer):
     """Greedy decoding of one bucket as a layer (so that a functional model,
@@ -448,8 +482,6 @@ def export_onnx(decoder, export_dir=None, log=print):
                            self.decoder_size), model_lib.GO_ID, dtype="int32")
       return self.net((encoder_ids, go), feed_previous=True)
 
-  export_dir = export_dir or os.path.join(decoder.path, "export")
-  step = serving.checkpoint_step(decoder.checkpoint)
   paths = []
   for b, (encoder_size, decoder_size) in enumerate(decoder.buckets):
     source = keras.Input((encoder_size,), batch_size=1, dtype="int32",
