@@ -93,6 +93,18 @@ def setup(argv, flag_values, config_module):
   return config
 
 
+def define_export_flags(formats, format_help):
+  """``--export_dir`` and ``--export_format`` (``formats``, ``tf1`` first)
+  of a model's ``--mode=export`` (``tf1_models.serving``)."""
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_string("export_dir", "",
+                      "export: the SavedModel base folder; the version "
+                      "folder <step>/ is written in it (default "
+                      "<checkpoint_dir>/export).")
+  flags.DEFINE_enum("export_format", formats[0], list(formats),
+                    "export: " + format_help)
+
+
 def define_cluster_flags():
   """The classic TF1 flags of between-graph replication
   (``tf1_models.distributed``); none given: one process."""

@@ -54,14 +54,14 @@ class Generator:
 
 
 def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None,
-         sort_top_k=False):
+         xla=False):
   """Choose ids [B] from logits [B, V] (graph ops, no control flow).
 
   With ``top_k <= 0`` only the maximum is looked up (``top_k(k=1)``), so an
   unused top-k costs no sort of the vocabulary. ``stateless``: an int64 [2]
   seed tensor; the draw is then a pure function of it and the logits
   (``tf.random.stateless_categorical``), as a server needs: no random state
-  is carried from one request to the next. ``sort_top_k`` (the XLA loop):
+  is carried from one request to the next. ``xla`` (the compiled loop):
   find the k-th largest by a full sort (same cut), and draw by inverse CDF.
   """
   vocab = tf.shape(logits)[-1]
@@ -69,7 +69,7 @@ def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None,
   scaled = logits / tf.maximum(temperature, 1e-6)
   use_top_k = top_k > 0
   k = tf.where(use_top_k, tf.minimum(top_k, vocab), 1)
-  if sort_top_k:  # XLA needs a static k: take the k-th of a full sort,
+  if xla:  # XLA needs a static k: take the k-th of a full sort,
     # and only when a cut is asked for (XLA runs both sides of a tf.where)
     kth = tf.cond(use_top_k,
                   lambda: tf.gather(tf.sort(scaled, direction="DESCENDING"),
@@ -81,7 +81,7 @@ def pick(logits, temperature, top_k, seed=SAMPLE_OP_SEED, stateless=None,
   scaled = tf.where(cut, tf.fill(tf.shape(scaled), -np.inf), scaled)
   if stateless is None:
     sampled = tf.random.categorical(scaled, 1, seed=seed)[:, 0]
-  elif sort_top_k:
+  elif xla:
     # XLA: one uniform draw against the cumulative softmax (XLA's
     # categorical draws a Gumbel number per class: 3x slower at 3,000).
     cdf = tf.cumsum(tf.nn.softmax(scaled), axis=-1)
@@ -200,7 +200,7 @@ class _GenerationLoop:
     self.line_end_ids = list(line_end_ids)
 
   def __call__(self, token, state, limit, temperature, top_k, heads, seed,
-               out, sort_top_k=False):
+               out, xla=False):
     n_heads = tf.shape(heads)[0]
     padded_heads = tf.concat([heads, [0]], 0)  # safe to index when empty
     line_ends = tf.constant(self.line_end_ids or [-2], tf.int32)
@@ -214,7 +214,7 @@ class _GenerationLoop:
       stateless = None if seed is None else tf.stack(
           [seed, tf.cast(n, seed.dtype)])
       chosen = pick(logits, temperature, top_k, stateless=stateless,
-                    sort_top_k=sort_top_k)[0]
+                    xla=xla)[0]
       done = tf.equal(chosen, self.end_id)
       if self.line_end_ids:
         # Acrostic: at the start and after a line end, force the next head;
@@ -247,6 +247,6 @@ class _GenerationLoop:
       return self(token, state, tf.minimum(limit, max_length), temperature,
                   top_k, heads, seed,
                   tf.TensorArray(tf.int32, size=max_length, element_shape=[]),
-                  sort_top_k=True)
+                  xla=True)
 
     return generation

@@ -48,13 +48,11 @@ flags.DEFINE_enum("mode", "train",
                   "--keras_file, then sample; across processes with "
                   "--worker_hosts/--task_index on --backend=jax or "
                   "tensorflow.")
-flags.DEFINE_string("export_dir", "",
-                    "export: the SavedModel base folder; the version folder "
-                    "<step>/ is written in it (default <checkpoint_dir>/export).")
-flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
-                  "export: tf1, the TF1 graph's sampler; keras, the same "
-                  "signature from the Keras twin (ExportArchive); onnx, the "
-                  "Keras twin's step model as <export_dir>/<step>.onnx.")
+cli.define_export_flags(
+    ("tf1", "keras", "onnx"),
+    "tf1, the TF1 graph's sampler; keras, the same signature from the Keras "
+    "twin (ExportArchive); onnx, the Keras twin's step model as "
+    "<export_dir>/<step>.onnx.")
 flags.DEFINE_string("keras_file", "char_rnn.weights.h5",
                     "Keras weights file for export_keras/import_keras/"
                     "keras_sample.")

@@ -58,13 +58,11 @@ flags.DEFINE_float("val_fraction", _D.val_fraction,
                    "Fraction of the text held out for validation loss.")
 flags.DEFINE_string("checkpoint_dir", _D.checkpoint_dir,
                     "Run directory (default runs/next_char_<impl>_<cell>).")
-flags.DEFINE_string("export_dir", "",
-                    "export: the SavedModel base folder; the version folder "
-                    "<step>/ is written in it (default <checkpoint_dir>/export).")
-flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
-                  "export: tf1, the TF1 graph's sampler; keras, the same "
-                  "signature from the Keras twin (a keras run exports its own weights); onnx, the Keras twin's "
-                  "step model as <export_dir>/<step>.onnx.")
+cli.define_export_flags(
+    ("tf1", "keras", "onnx"),
+    "tf1, the TF1 graph's sampler; keras, the same signature from the Keras "
+    "twin (a keras run exports its own weights); onnx, the Keras twin's "
+    "step model as <export_dir>/<step>.onnx.")
 flags.DEFINE_string("output_dir", "", "--mode=convert: the new run directory.")
 flags.DEFINE_integer("checkpoint_every", _D.checkpoint_every,
                      "Steps between checkpoints.")

@@ -30,14 +30,11 @@ flags.DEFINE_enum("mode", "train", ["train", "evaluate", "decode", "export"],
                   "train (then evaluate); evaluate (as --evaluate); decode "
                   "(as --decode); export: write the greedy decoder as a "
                   "SavedModel for TF Serving in --export_dir/<step>/.")
-flags.DEFINE_string("export_dir", "",
-                    "export: the SavedModel base folder; the version folder "
-                    "<step>/ is written in it (default <checkpoint_dir>/export).")
-flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
-                  "export: tf1, the TF1 graph; keras, the same signature "
-                  "from the Keras twin (greedy decoding); onnx, the twin's "
-                  "greedy decoding (legacy: one <step>_bucket<k>.onnx per "
-                  "bucket).")
+cli.define_export_flags(
+    ("tf1", "keras", "onnx"),
+    "tf1, the TF1 graph; keras, the same signature from the Keras twin "
+    "(greedy decoding); onnx, the twin's greedy decoding (legacy: one "
+    "<step>_bucket<k>.onnx per bucket).")
 flags.DEFINE_boolean("decode", False,
                      "Read lines from stdin, print their greedy decodings.")
 flags.DEFINE_boolean("evaluate", False,

@@ -195,6 +195,21 @@ class KerasDynamicSeq2Seq(keras.Model):
       logits.append(out)
     return ops.stack(logits, axis=1)
 
+  def greedy_logits(self, source, source_length, steps):
+    """``steps`` greedy steps without stopping at EOS: logits ``[B, steps,
+    V]``, each step's argmax fed back from GO (backend ops only, as the
+    exports trace them; ``greedy`` stops once every row is done)."""
+    memory, states = self.encode(source, source_length)
+    state = self.decoder.initial_state(states, ops.shape(memory[0])[0])
+    token = ops.full((ops.shape(memory[0])[0],), GO_ID, dtype="int32")
+    logits = []
+    for _ in range(steps):
+      out, state = self.decoder.step(self.decoder.embedding(token), state,
+                                     memory)
+      logits.append(out)
+      token = keras_model.first_argmax(out)
+    return ops.stack(logits, axis=1)
+
   def greedy(self, source, source_length, max_iterations):
     """``GreedyEmbeddingHelper`` under ``dynamic_decode``: ``(ids [B, T'],
     lengths [B])`` as NumPy; ``T'`` is the step at which every row had

@@ -204,11 +204,16 @@ class KerasSeq2Seq(keras.Model):
                                embedding_offsets)
     return self.projection(out) if self.sampled else out
 
+  def greedy_logits(self, encoder_ids, length):
+    """Greedy decoding's logits ``[B, length, V]``: each step's argmax fed
+    back, from GO (backend ops only: also what the exports trace)."""
+    go = ops.full((ops.shape(encoder_ids)[0], length), GO_ID, dtype="int32")
+    return self((encoder_ids, go), feed_previous=True)
+
   def greedy(self, encoder_ids, length):
     """Greedy decoding: argmax ids ``[B, length]`` fed back, from GO."""
-    go = np.full((np.shape(encoder_ids)[0], length), GO_ID, np.int32)
-    logits = self((encoder_ids, go), feed_previous=True)
-    return np.argmax(ops.convert_to_numpy(logits), axis=2)
+    return np.argmax(ops.convert_to_numpy(
+        self.greedy_logits(encoder_ids, length)), axis=2)
 
 
 def sequence_loss(logits, targets, weights, per_step_loss=None):

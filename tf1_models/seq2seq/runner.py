@@ -432,7 +432,6 @@ def export_onnx(decoder, export_dir=None, log=print):
   (the TF1 decoder stops at EOS; its steps are a prefix of these)."""
   import keras  # pylint: disable=g-import-not-at-top
   from tf1_models import serving  # pylint: disable=g-import-not-at-top
-  from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
   if decoder.dynamic and decoder.model_config.beam_width:
     raise UserError("--export_format=onnx decodes greedily; drop "
                     "--beam_width (or export the TF1 graph's beam search "
@@ -446,19 +445,10 @@ def export_onnx(decoder, export_dir=None, log=print):
                             len(decoder.vocab)).max_iterations
 
     class GreedyDynamic(keras.layers.Layer):
-      """The dynamic twin's greedy decoding for ``steps`` steps."""
+      """``greedy_logits`` as a layer (a functional model can hold it)."""
 
       def call(self, source, source_length):
-        memory, states = net.encode(source, source_length)
-        state = net.decoder.initial_state(states, 1)
-        token = keras.ops.full((1,), model_lib.GO_ID, dtype="int32")
-        logits = []
-        for _ in range(steps):
-          out, state = net.decoder.step(net.decoder.embedding(token), state,
-                                        memory)
-          logits.append(out)
-          token = keras_model.first_argmax(out)
-        return keras.ops.stack(logits, axis=1)
+        return net.greedy_logits(source, source_length, steps)
 
     source = keras.Input((None,), batch_size=1, dtype="int32", name="source")
     length = keras.Input((), batch_size=1, dtype="int32",
@@ -470,17 +460,15 @@ def export_onnx(decoder, export_dir=None, log=print):
     return [serving.export_onnx(export_dir, step, model, log=log)]
 
   class GreedyBucket(keras.layers.Layer):
-    """Greedy decoding of one bucket as a layer (so that a functional model,
+    """``greedy_logits`` of one bucket as a layer (a functional model,
     which ONNX export needs, can hold it)."""
 
     def __init__(self, decoder_size, **kwargs):
       super().__init__(**kwargs)
-      self.net, self.decoder_size = net, decoder_size
+      self.decoder_size = decoder_size
 
     def call(self, encoder_ids):
-      go = keras.ops.full((keras.ops.shape(encoder_ids)[0],
-                           self.decoder_size), model_lib.GO_ID, dtype="int32")
-      return self.net((encoder_ids, go), feed_previous=True)
+      return net.greedy_logits(encoder_ids, self.decoder_size)
 
   paths = []
   for b, (encoder_size, decoder_size) in enumerate(decoder.buckets):
@@ -534,22 +522,14 @@ def _keras_twin(decoder):
 
   def in_bucket(ids, b):
     encoder_size, decoder_size = decoder.buckets[b]
-    logits = net((model_lib.encoder_ids(ids, encoder_size)[None],
-                  tf.fill([1, decoder_size], model_lib.GO_ID)),
-                 feed_previous=True)
+    logits = net.greedy_logits(
+        model_lib.encoder_ids(ids, encoder_size)[None], decoder_size)
     return tf.cast(tf.argmax(logits[0], 1), tf.int32)
 
   def dynamic_greedy(ids):
-    memory, states = net.encode(ids[None], tf.size(ids)[None])
-    state = net.decoder.initial_state(states, 1)
-    token = tf.fill([1], model_lib.GO_ID)
-    out = []
-    for _ in range(dynamic_hparams(cfg, size).max_iterations):
-      logits, state = net.decoder.step(net.decoder.embedding(token), state,
-                                       memory)
-      token = tf.cast(tf.argmax(logits, 1), tf.int32)
-      out.append(token)
-    return tf.concat(out, 0)
+    logits = net.greedy_logits(ids[None], tf.size(ids)[None],
+                               dynamic_hparams(cfg, size).max_iterations)
+    return tf.cast(tf.argmax(logits[0], 1), tf.int32)
 
   if decoder.dynamic:
     return net, dynamic_greedy

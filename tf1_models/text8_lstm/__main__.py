@@ -86,13 +86,10 @@ flags.DEFINE_string("output_dir", "",
                     "convert: the run directory to write. reproducibility: "
                     "the directory of its runs (default %s)." %
                     reproducibility.DEFAULT_DIR)
-flags.DEFINE_string("export_dir", "",
-                    "export: the SavedModel base folder; the version folder "
-                    "<step>/ is written in it (default <checkpoint_dir>/export).")
-flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras", "onnx"],
-                  "export: tf1, the TF1 graph's sampler; keras, the same "
-                  "signature from the Keras twin; onnx, the Keras twin's "
-                  "step model as <export_dir>/<step>.onnx.")
+cli.define_export_flags(
+    ("tf1", "keras", "onnx"),
+    "tf1, the TF1 graph's sampler; keras, the same signature from the Keras "
+    "twin; onnx, the Keras twin's step model as <export_dir>/<step>.onnx.")
 flags.DEFINE_integer("nudges", 3,
                      "reproducibility: runs of separate with one initial "
                      "weight nudged (one alone is a poor estimate).")

@@ -26,12 +26,10 @@ flags.DEFINE_enum("mode", "train", ["train", "export"],
                   "train: train or resume (or, with --nearest, query). "
                   "export: write a SavedModel answering nearest-neighbour "
                   "queries (word, top_k) in --export_dir.")
-flags.DEFINE_enum("export_format", "tf1", ["tf1", "keras"],
-                  "export: tf1, the TF1 graph; keras, the same signature "
-                  "from the Keras twin (Keras's ExportArchive).")
-flags.DEFINE_string("export_dir", "",
-                    "export: the SavedModel base folder; the version folder "
-                    "<step>/ is written in it (default <checkpoint_dir>/export).")
+cli.define_export_flags(
+    ("tf1", "keras"),
+    "tf1, the TF1 graph; keras, the same signature from the Keras twin "
+    "(Keras's ExportArchive).")
 flags.DEFINE_enum("model", _D.model, list(config_lib.MODELS),
                   "skipgram: predict context from word; cbow: word from "
                   "context.")
