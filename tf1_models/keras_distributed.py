@@ -222,3 +222,66 @@ def step_batches(batch_at, step, num_workers, pad_id=None):
       y = np.pad(y, extra, constant_values=pad_id)
     out.append((x, y))
   return out
+
+
+# -- custom steps whose workers run different shapes (word2vec, seq2seq) ----
+
+def check_new_keras_file(keras_file):
+  """A ``--keras_file`` that ``keras_train`` may write: Keras 3's weights
+  format, and not an existing (trained) file."""
+  if not keras_file.endswith(".weights.h5"):
+    raise UserError("--keras_file must end with .weights.h5 (Keras 3's "
+                    "weights format), got %s" % keras_file)
+  if os.path.exists(keras_file):
+    raise UserError("%s already exists; keras_train does not overwrite a "
+                    "trained model: choose another --keras_file or delete "
+                    "it" % keras_file)
+
+
+def apply_mean_gradients(optimizer, variables, strategy=None):
+  """``(grads, loss) -> mean loss``: ``optimizer`` steps ``variables`` with
+  the mean of every worker's ``grads`` and returns the mean of their
+  ``loss`` (one process: its own).
+
+  The gradients are computed before, by each worker alone (no collective:
+  its batch may have another shape than the others', e.g. a seq2seq bucket,
+  and tf.distribute would pair the collectives of differently traced
+  functions wrongly); this one function, traced once, holds the only
+  collectives. Keras 3's optimizer under a strategy sums the replicas'
+  gradients (``apply_gradients`` all-reduces), so each worker passes its
+  gradients times ``1 / workers``. Not under a strategy (one process, any
+  backend): ``optimizer.apply_gradients`` as is."""
+  variables = list(variables)
+  if strategy is None:
+    def apply_one(grads, loss):
+      optimizer.apply_gradients(zip(grads, variables))
+      return float(loss)
+    return apply_one
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+  share = 1.0 / strategy.num_replicas_in_sync
+
+  def replica_apply(grads, loss):
+    optimizer.apply_gradients(zip([g * share for g in grads], variables))
+    return loss * share
+
+  @tf.function
+  def apply(grads, loss):
+    return strategy.reduce("SUM", strategy.run(replica_apply,
+                                               args=(grads, loss)), axis=None)
+
+  return lambda grads, loss: float(apply(
+      [tf.convert_to_tensor(g) for g in grads], tf.convert_to_tensor(loss)))
+
+
+def require_tensorflow(what):
+  """``start``'s engine for a hand-written step of gradients computed
+  before the all-reduce (``apply_mean_gradients``): TensorFlow's
+  ``MultiWorkerMirroredStrategy`` only."""
+  import keras  # pylint: disable=import-outside-toplevel
+  backend = keras.backend.backend()
+  if backend != "tensorflow":
+    raise UserError(
+        "%s --mode=keras_train across processes runs on --backend="
+        "tensorflow (MultiWorkerMirroredStrategy), not on %s; on %s it "
+        "trains in one process (no --worker_hosts)" % (what, backend,
+                                                       backend))

@@ -5,27 +5,42 @@
   python -m tf1_models.word2vec --config=seed             # the notebook run
   python -m tf1_models.word2vec --nearest=one,king        # query a saved run
   python -m tf1_models.word2vec --mode=export             # SavedModel for TF Serving
+  python -m tf1_models.word2vec --mode=keras_train --keras_file=w.weights.h5 \
+      --worker_hosts=localhost:2223,localhost:2224 --task_index=0
+                                            # the Keras twin, one of 2 workers
   tensorboard --logdir runs/word2vec_skipgram             # projector tab
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
 
+import sys
+
 from absl import app, flags
 
 from tf1_models import cli
-from tf1_models.errors import run_main
-from tf1_models.word2vec import config as config_lib
-from tf1_models.word2vec import runner
+
+cli.preselect_backend(sys.argv)  # before anything imports keras
+# pylint: disable=wrong-import-position
+from tf1_models.errors import run_main  # noqa: E402
+from tf1_models.word2vec import config as config_lib  # noqa: E402
+from tf1_models.word2vec import runner  # noqa: E402
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/word2vec/config.py.")
-flags.DEFINE_enum("mode", "train", ["train", "export"],
+flags.DEFINE_enum("mode", "train", ["train", "export", "keras_train"],
                   "train: train or resume (or, with --nearest, query). "
                   "export: write a SavedModel answering nearest-neighbour "
-                  "queries (word, top_k) in --export_dir.")
+                  "queries (word, top_k) in --export_dir. keras_train: "
+                  "train the Keras twin on --backend from --seed into a new "
+                  "--keras_file; across processes with --worker_hosts/"
+                  "--task_index on --backend=tensorflow.")
+flags.DEFINE_string("keras_file", "word2vec.weights.h5",
+                    "keras_train: the Keras weights file to write (with "
+                    "<keras_file>.run.json).")
+cli.define_backend_flag()
 cli.define_export_flags(
     ("tf1", "keras"),
     "tf1, the TF1 graph; keras, the same signature from the Keras twin "
@@ -71,6 +86,15 @@ cli.define_cluster_flags()
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "keras_train":
+    # pylint: disable=import-outside-toplevel
+    from tf1_models import keras_distributed
+    from tf1_models.word2vec import keras_train
+    keras_train.train(config, FLAGS.keras_file,
+                      keras_distributed.Workers.from_flags(
+                          FLAGS.worker_hosts, FLAGS.task_index,
+                          FLAGS.ps_hosts, FLAGS.job_name))
+    return 0
   if FLAGS.mode == "export":
     runner.export_saved_model(config, FLAGS.export_dir or None,
                               export_format=FLAGS.export_format)
