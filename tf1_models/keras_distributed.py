@@ -285,3 +285,45 @@ def require_tensorflow(what):
         "tensorflow (MultiWorkerMirroredStrategy), not on %s; on %s it "
         "trains in one process (no --worker_hosts)" % (what, backend,
                                                        backend))
+
+
+def run_steps(steps, step_fn, workers=None, log_every=1, log=print,
+              detail=lambda step: ""):
+  """``step_fn(step) -> loss`` for ``step`` in ``0 .. steps-1``; returns the
+  losses (a NumPy array). Logs every ``log_every`` steps and the last
+  (``detail(step)``: more text for the line); a non-finite loss raises
+  ``TrainingDiverged``; another worker's death (``peer_errors``) ends this
+  one (``lost``)."""
+  import math  # pylint: disable=import-outside-toplevel
+  import time  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
+  from tf1_models.errors import TrainingDiverged  # pylint: disable=import-outside-toplevel
+  losses, start = [], time.time()
+  for step in range(steps):
+    try:
+      loss = step_fn(step)
+    except Exception as e:  # pylint: disable=broad-except
+      if workers is None or not isinstance(e, peer_errors()):
+        raise
+      lost(workers, step + 1, e)
+    if not math.isfinite(loss):
+      raise TrainingDiverged(
+          "loss became %s at step %d; nothing was written; lower "
+          "--learning_rate and rerun" % (loss, step + 1))
+    losses.append(loss)
+    if (step + 1) % log_every == 0 or step + 1 == steps:
+      log("step %d/%d%s  loss %.4f  (%.1f steps/s)" % (
+          step + 1, steps, detail(step), loss,
+          (step + 1) / (time.time() - start)))
+  return np.asarray(losses)
+
+
+def read_meta(meta_file, keras_file):
+  """The ``run.json`` beside a ``keras_train`` file, or a one-line
+  ``UserError``."""
+  try:
+    with open(meta_file, encoding="utf-8") as f:
+      return json.load(f)
+  except (OSError, ValueError) as e:
+    raise UserError("cannot read %s (%s): is %s a keras_train file?" % (
+        meta_file, getattr(e, "strerror", None) or e, keras_file))

@@ -23,9 +23,7 @@ file is written at the end, to a temporary name and renamed.
 """
 
 import contextlib
-import math
 import os
-import time
 
 import numpy as np
 
@@ -33,7 +31,7 @@ from tf1_models import files, keras_distributed
 from tf1_models.char_rnn import config as config_lib
 from tf1_models.char_rnn import data as data_lib
 from tf1_models.char_rnn import keras_sample
-from tf1_models.errors import TrainingDiverged, UserError
+from tf1_models.errors import UserError
 
 
 def _check(config, keras_file):
@@ -99,25 +97,14 @@ def train(config, keras_file, workers=None, log=print):
           config.rnn_size, len(data.vocab), steps, n, config.batch_size,
           "" if workers is None else "; " + workers.describe(
               keras.backend.backend())))
-  losses = []
-  start = time.time()
-  for step in range(steps):
+
+  def step_fn(step):
     x, y = keras_distributed.step_batches(
         lambda i: data_lib.batch_at(data, i), step, n, pad_id)[rank]
-    try:
-      loss = train_step(x, y)
-    except Exception as e:  # pylint: disable=broad-except
-      if workers is None or not isinstance(e, keras_distributed.peer_errors()):
-        raise
-      keras_distributed.lost(workers, step + 1, e)
-    if not math.isfinite(loss):
-      raise TrainingDiverged(
-          "loss became %s at step %d; nothing was written; lower "
-          "--learning_rate and rerun" % (loss, step + 1))
-    losses.append(loss)
-    if (step + 1) % config.log_every == 0 or step + 1 == steps:
-      log("step %d/%d  loss %.4f  (%.1f steps/s)" % (
-          step + 1, steps, loss, (step + 1) / (time.time() - start)))
+    return train_step(x, y)
+
+  losses = keras_distributed.run_steps(steps, step_fn, workers,
+                                       config.log_every, log)
   log("weights fingerprint %s" % fingerprint(net.model.get_weights()))
   if workers is not None:
     # Saving builds a throwaway optimizer: under DataParallel its variables
@@ -130,4 +117,4 @@ def train(config, keras_file, workers=None, log=print):
     meta.update(step=steps, workers=n, backend=keras.backend.backend())
     files.write_json(keras_sample.meta_path(keras_file), meta)
     log("wrote %s and %s" % (keras_file, keras_sample.meta_path(keras_file)))
-  return steps, np.asarray(losses)
+  return steps, losses

@@ -8,6 +8,11 @@ model on the word-mirroring task.
   python -m tf1_models.seq2seq --config=dynamic     # tf.contrib.seq2seq model
   python -m tf1_models.seq2seq --config=dynamic --evaluate --beam_width=4
   python -m tf1_models.seq2seq --mode=export        # SavedModel for TF Serving
+  python -m tf1_models.seq2seq --mode=keras_train --keras_file=s.weights.h5 \
+      --worker_hosts=localhost:2223,localhost:2224 --task_index=0
+                                            # the Keras twin, one of 2 workers
+  python -m tf1_models.seq2seq --mode=import_keras --keras_file=s.weights.h5 \
+      --checkpoint_dir=runs/from_keras        # then --decode from it
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
@@ -17,19 +22,32 @@ import sys
 from absl import app, flags
 
 from tf1_models import cli
-from tf1_models.errors import run_main
-from tf1_models.seq2seq import config as config_lib
-from tf1_models.seq2seq import runner
+
+cli.preselect_backend(sys.argv)  # before anything imports keras
+# pylint: disable=wrong-import-position
+from tf1_models.errors import run_main  # noqa: E402
+from tf1_models.seq2seq import config as config_lib  # noqa: E402
+from tf1_models.seq2seq import runner  # noqa: E402
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
 
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/seq2seq/config.py.")
-flags.DEFINE_enum("mode", "train", ["train", "evaluate", "decode", "export"],
+flags.DEFINE_enum("mode", "train", ["train", "evaluate", "decode", "export",
+                                     "keras_train", "import_keras"],
                   "train (then evaluate); evaluate (as --evaluate); decode "
                   "(as --decode); export: write the greedy decoder as a "
-                  "SavedModel for TF Serving in --export_dir/<step>/.")
+                  "SavedModel for TF Serving in --export_dir/<step>/. "
+                  "keras_train: train the legacy model's Keras twin on "
+                  "--backend from --seed into a new --keras_file; across "
+                  "processes with --worker_hosts/--task_index on "
+                  "--backend=tensorflow. import_keras: write --keras_file as "
+                  "a TF1 run in a new --checkpoint_dir.")
+flags.DEFINE_string("keras_file", "seq2seq.weights.h5",
+                    "keras_train/import_keras: the Keras weights file (with "
+                    "<keras_file>.run.json).")
+cli.define_backend_flag()
 cli.define_export_flags(
     ("tf1", "keras", "onnx"),
     "tf1, the TF1 graph; keras, the same signature from the Keras twin "
@@ -107,6 +125,19 @@ def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
   if config.task == "self_test":
     runner.self_test(config.seed)
+    return 0
+  if FLAGS.mode in ("keras_train", "import_keras"):
+    # pylint: disable=import-outside-toplevel
+    from tf1_models import keras_distributed
+    from tf1_models.seq2seq import keras_train
+    if FLAGS.mode == "import_keras":
+      print("wrote %s" % keras_train.to_tf1_run(FLAGS.keras_file,
+                                                runner.checkpoint_dir(config)))
+      return 0
+    keras_train.train(config, FLAGS.keras_file,
+                      keras_distributed.Workers.from_flags(
+                          FLAGS.worker_hosts, FLAGS.task_index,
+                          FLAGS.ps_hosts, FLAGS.job_name))
     return 0
   if FLAGS.mode == "export":
     runner.export_saved_model(config, FLAGS.export_dir or None,

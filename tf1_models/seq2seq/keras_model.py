@@ -239,8 +239,21 @@ def clipped_sgd_step(net, encoder_ids, decoder_ids, targets, target_weights,
                      learning_rate, max_gradient_norm):
   """The tutorial's update (full softmax) on any Keras backend: the
   gradients of ``sequence_loss`` clipped by their global norm as TF1's
-  ``clip_by_global_norm`` counts it, then plain SGD. Returns ``(norm before
-  clipping, loss)``.
+  ``clip_by_global_norm`` counts it (``clipped_gradients``), then plain
+  SGD. Returns ``(norm before clipping, loss)``."""
+  norm, loss, clipped = clipped_gradients(
+      net, encoder_ids, decoder_ids, targets, target_weights,
+      max_gradient_norm)
+  for variable, grad in zip(net.trainable_variables, clipped):
+    variable.assign_sub(learning_rate * grad)
+  return float(norm), float(loss)
+
+
+def clipped_gradients(net, encoder_ids, decoder_ids, targets, target_weights,
+                      max_gradient_norm):
+  """``(norm before clipping, loss, clipped gradients of
+  net.trainable_variables)`` of ``sequence_loss`` (full softmax), clipped
+  by their global norm as TF1's ``clip_by_global_norm`` counts it.
 
   TF1's embedding gradients are ``IndexedSlices`` with one row per lookup
   of an id (encoder and decoder), and the norm counts each row; dense
@@ -264,7 +277,5 @@ def clipped_sgd_step(net, encoder_ids, decoder_ids, targets, target_weights,
   norm = keras_ops.global_norm(
       [g for v, g in zip(variables, grads)
        if not any(v is e for e in embeddings)] + row_grads)
-  clipped = keras_ops.clip_by_global_norm(grads, max_gradient_norm, norm)
-  for variable, grad in zip(variables, clipped):
-    variable.assign_sub(learning_rate * grad)
-  return float(norm), float(loss)
+  return norm, loss, keras_ops.clip_by_global_norm(grads, max_gradient_norm,
+                                                   norm)

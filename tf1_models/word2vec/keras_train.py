@@ -28,15 +28,13 @@ written at the end, to a temporary name and renamed.
 """
 
 import contextlib
-import json
 import math
-import time
 
 import numpy as np
 
 from tf1_models import corpus, files, keras_distributed
 from tf1_models.char_rnn.keras_train import fingerprint
-from tf1_models.errors import TrainingDiverged, UserError
+from tf1_models.errors import UserError
 from tf1_models.word2vec import data as data_lib
 from tf1_models.word2vec import neighbours
 
@@ -116,12 +114,7 @@ def meta_path(keras_file):
 def load(keras_file):
   """``(KerasWord2Vec, vocabulary, run.json)`` of a trained file."""
   from tf1_models.word2vec import keras_model  # pylint: disable=import-outside-toplevel
-  try:
-    with open(meta_path(keras_file), encoding="utf-8") as f:
-      meta = json.load(f)
-  except OSError as e:
-    raise UserError("cannot read %s (%s): is %s a keras_train file?" % (
-        meta_path(keras_file), e.strerror, keras_file))
+  meta = keras_distributed.read_meta(meta_path(keras_file), keras_file)
   cfg = meta["config"]
   vocab = corpus.Vocabulary.from_json(meta["vocab"])
   net = keras_model.KerasWord2Vec(cfg["model"], len(vocab),
@@ -163,26 +156,13 @@ def train(config, keras_file, workers=None, log=print):
           config.embedding_size, config.max_steps, n, config.batch_size,
           config.num_sampled, "" if workers is None else
           "; " + workers.describe(keras.backend.backend())))
-  losses, start = [], time.time()
-  for step in range(config.max_steps):
+  def step_fn(step):
     x, y = batcher.batch(step * n + rank)
-    sampled = candidates(config, step, y, vocab_size)
-    try:
-      loss, grads = gradients(x, y, sampled)
-      loss = apply(grads, loss)
-    except Exception as e:  # pylint: disable=broad-except
-      if workers is None or not isinstance(e, keras_distributed.peer_errors()):
-        raise
-      keras_distributed.lost(workers, step + 1, e)
-    if not math.isfinite(loss):
-      raise TrainingDiverged(
-          "loss became %s at step %d; nothing was written; lower "
-          "--learning_rate and rerun" % (loss, step + 1))
-    losses.append(loss)
-    if (step + 1) % config.log_every == 0 or step + 1 == config.max_steps:
-      log("step %d/%d  loss %.4f  (%.1f steps/s)" % (
-          step + 1, config.max_steps, loss, (step + 1) / (
-              time.time() - start)))
+    loss, grads = gradients(x, y, candidates(config, step, y, vocab_size))
+    return apply(grads, loss)
+
+  losses = keras_distributed.run_steps(config.max_steps, step_fn, workers,
+                                       config.log_every, log)
   log("weights fingerprint %s" % fingerprint(
       [keras.ops.convert_to_numpy(v) for v in net.variables]))
   score = neighbours.number_word_score(net.normalized_embeddings(),
@@ -199,5 +179,5 @@ def train(config, keras_file, workers=None, log=print):
         "vocab": dataset.vocab.to_json(), "step": config.max_steps,
         "workers": n, "backend": keras.backend.backend()})
     log("wrote %s and %s" % (keras_file, meta_path(keras_file)))
-  return config.max_steps, np.asarray(losses)
+  return config.max_steps, losses
 
