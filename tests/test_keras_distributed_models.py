@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -145,14 +144,15 @@ def test_word2vec_trains_in_one_process_and_the_file_loads(tmp_path):
 
 # -- real worker processes (slow) --------------------------------------------
 
-def _launch(package, keras_file, extra, stdout=subprocess.PIPE):
+def _launch(package, keras_file, extra):
   env = dict(os.environ, PYTHONPATH=REPO, PYTHONUNBUFFERED="1",
              KERAS_BACKEND="tensorflow")
   cmd = [sys.executable, "-m", "tf1_models." + package, "--mode=keras_train",
          "--backend=tensorflow", "--config=test", "--corpus=" + TEXT8,
          "--log_every=1", "--keras_file=" + keras_file]
   return subprocess.Popen(cmd + list(extra), cwd=REPO, env=env,
-                          stdout=stdout, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
 
 
 def _two_workers(package, keras_file, extra):
@@ -281,37 +281,3 @@ def test_seq2seq_two_workers_update_with_the_mean_clipped_gradient(tmp_path):
   assert tf1_out == keras_out
   with pytest.raises(UserError, match="already holds a checkpoint"):
     s2s_train.to_tf1_run(keras_file, run)
-
-
-@pytest.mark.slow
-def test_a_killed_word2vec_worker_stops_the_chief_with_one_line(tmp_path):
-  """The shared loop (``keras_distributed.run_steps``) on this step's
-  collective: worker 1 killed mid-run, the chief ends with exit code 2,
-  one line and no file."""
-  keras_file = str(tmp_path / "w.weights.h5")
-  hosts = ",".join(distributed.free_local_hosts(2))
-  logs = [tmp_path / ("w%d.txt" % i) for i in (0, 1)]
-  procs = []
-  try:
-    for i in (1, 0):
-      with open(logs[i], "w") as out:
-        procs.append(_launch("word2vec", keras_file, [
-            "--max_steps=1000000", "--worker_hosts=" + hosts,
-            "--task_index=%d" % i], stdout=out))
-    worker1, chief = procs
-    deadline = time.time() + 240
-    while "step 3/" not in logs[0].read_text() and time.time() < deadline:
-      assert chief.poll() is None, logs[0].read_text()
-      time.sleep(0.5)
-    worker1.kill()
-    worker1.wait()
-    code = chief.wait(timeout=120)
-  finally:
-    for proc in procs:
-      if proc.poll() is None:
-        proc.kill()
-  out = logs[0].read_text()
-  assert code == 2, out
-  assert re.search(r"error: worker 0 stopped at step \d+: another worker is "
-                   r"gone .*start every worker again", out), out
-  assert "Traceback" not in out and not os.path.exists(keras_file)
