@@ -237,7 +237,29 @@ class KerasDynamicSeq2Seq(keras.Model):
                   length_penalty_weight=0.0):
     """``BeamSearchDecoder`` under ``dynamic_decode``, as NumPy: ``ids [B,
     T', K]`` (after ``gather_tree``; beam 0 is the best), per-step ``scores
-    [B, T', K]`` and final ``lengths [B, K]``."""
+    [B, T', K]`` and final ``lengths [B, K]``; ``T'`` is the step at which
+    every beam had finished, at most ``max_iterations``."""
+    ids, scores, lengths = self._beam(source, source_length, beam_width,
+                                      max_iterations, length_penalty_weight,
+                                      fixed_steps=False)
+    return tuple(np.asarray(ops.convert_to_numpy(x)) for x in (
+        ids, scores, lengths))
+
+  def beam_ids(self, source, source_length, beam_width, steps,
+               length_penalty_weight=0.0):
+    """``beam_search``'s ids ``[B, steps, K]`` in a fixed number of steps,
+    as tensors (backend ops only, so the exports can trace it): once every
+    beam has finished, the remaining steps leave the beams as they are
+    (``dynamic_decode`` stops there), and their ids are EOS; the first
+    ``T'`` steps are ``beam_search``'s."""
+    return self._beam(source, source_length, beam_width, steps,
+                      length_penalty_weight, fixed_steps=True)[0]
+
+  def _beam(self, source, source_length, beam_width, max_iterations,
+            length_penalty_weight, fixed_steps):
+    """``(ids, scores [B, T, K], lengths [B, K])``; ``fixed_steps``: run
+    all ``max_iterations`` steps, the steps after every beam has finished
+    changing nothing, instead of stopping (a data-dependent length)."""
     batch, k = int(np.shape(source)[0]), beam_width
     memory, states = self.encode(tile_batch(source, k),
                                  tile_batch(source_length, k))
@@ -245,25 +267,37 @@ class KerasDynamicSeq2Seq(keras.Model):
     beam = initial_beam_state(batch, k)
     inputs = self.decoder.embedding(ops.full((batch * k,), GO_ID, "int32"))
     step_ids, parents, scores = [], [], []
-    for _ in range(max_iterations):
+    stay = ops.tile(ops.expand_dims(ops.arange(k, dtype="int32"), 0),
+                    (batch, 1))
+    for t in range(max_iterations):
       logits, state = self.decoder.step(inputs, state, memory)
       logits = ops.reshape(logits, (batch, k, self.vocab_size))
-      out, beam = beam_search_step(logits, beam, length_penalty_weight)
+      out, new_beam = beam_search_step(logits, beam, length_penalty_weight)
+      if fixed_steps and t:
+        # After the step at which every beam had finished, nothing moves.
+        done = ops.all(beam["finished"])
+        out = {"predicted_ids": ops.where(done, EOS_ID,
+                                          out["predicted_ids"]),
+               "parent_ids": ops.where(done, stay, out["parent_ids"]),
+               "scores": ops.where(done, scores[-1], out["scores"])}
+        new_beam = {key: ops.where(done, beam[key], value)
+                    for key, value in new_beam.items()}
+      beam = new_beam
       flat = ops.reshape(out["parent_ids"] + ops.expand_dims(
           ops.arange(batch, dtype="int32") * k, 1), (-1,))
       state = map_state(lambda s: ops.take(s, flat, axis=0), state)
       step_ids.append(out["predicted_ids"])
       parents.append(out["parent_ids"])
       scores.append(out["scores"])
-      if bool(ops.convert_to_numpy(ops.all(beam["finished"]))):
+      if not fixed_steps and bool(ops.convert_to_numpy(
+          ops.all(beam["finished"]))):
         break
       inputs = self.decoder.embedding(ops.reshape(out["predicted_ids"],
                                                   (-1,)))
     ids = gather_tree(ops.stack(step_ids), ops.stack(parents),
                       ops.max(beam["lengths"], axis=1), EOS_ID)
-    return tuple(np.asarray(ops.convert_to_numpy(x)) for x in (
-        ops.transpose(ids, (1, 0, 2)),
-        ops.transpose(ops.stack(scores), (1, 0, 2)), beam["lengths"]))
+    return (ops.transpose(ids, (1, 0, 2)),
+            ops.transpose(ops.stack(scores), (1, 0, 2)), beam["lengths"])
 
 
 def initial_beam_state(batch, beam_width):

@@ -393,10 +393,6 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
   export_dir = export_dir or os.path.join(decoder.path, "export")
   step = serving.checkpoint_step(decoder.checkpoint)
   if export_format == "keras":
-    if decoder.model_config.beam_width:
-      raise UserError("--export_format=keras decodes greedily; drop "
-                      "--beam_width (or export the TF1 graph's beam search "
-                      "with --export_format=tf1)")
     net, decode = _keras_twin(decoder)
     return serving.export_keras_decoder(export_dir, step, decode, [net],
                                         spec, log=log)
@@ -500,11 +496,11 @@ def bucketed(buckets, decode_in_bucket, ids):
 
 def _keras_twin(decoder):
   """The Keras twin holding the checkpoint's weights, and ``decode(ids)``:
-  its greedy ids for one phrase, as the TF1 graph's (the legacy model's in
-  ``decode()``'s bucket, as ``Seq2SeqModel.greedy_ids_for``; the dynamic
+  its ids for one phrase, as the TF1 graph's (the legacy model's greedy ids
+  in ``decode()``'s bucket, as ``Seq2SeqModel.greedy_ids_for``; the dynamic
   model's for up to ``max_length + 2`` steps, as its greedy
-  ``dynamic_decode``). TensorFlow ops around Keras calls, for a
-  ``tf.function``."""
+  ``dynamic_decode``, or with ``--beam_width`` the best beam of its beam
+  search). TensorFlow ops around Keras calls, for a ``tf.function``."""
   from tf1_models.seq2seq import convert  # pylint: disable=g-import-not-at-top
   from tf1_models.seq2seq import keras_dynamic  # pylint: disable=g-import-not-at-top
   from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
@@ -531,8 +527,15 @@ def _keras_twin(decoder):
                                dynamic_hparams(cfg, size).max_iterations)
     return tf.cast(tf.argmax(logits[0], 1), tf.int32)
 
+  def dynamic_beam(ids):
+    """Beam 0 of the fixed-step beam search (``beam_ids``)."""
+    out = net.beam_ids(ids[None], tf.size(ids)[None], cfg.beam_width,
+                       dynamic_hparams(cfg, size).max_iterations,
+                       cfg.length_penalty_weight)
+    return tf.convert_to_tensor(out)[0, :, 0]
+
   if decoder.dynamic:
-    return net, dynamic_greedy
+    return net, dynamic_beam if cfg.beam_width else dynamic_greedy
   return net, lambda ids: bucketed(decoder.buckets, in_bucket, ids)
 
 
