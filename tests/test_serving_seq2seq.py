@@ -4,9 +4,10 @@ TensorFlow alone.
 
 The legacy model picks the bucket in the graph, so phrases of each bucket's
 lengths are sent and each answer must equal ``--decode``'s (greedy) for the
-same checkpoint. In the slow tier, the same for the Keras twins' exports
-(legacy, and dynamic greedy) and for the dynamic decoder's TF1 export
-(greedy and beam search). Bad requests come back as error strings.
+same checkpoint. In the slow tier, the same for the dynamic decoder's TF1
+and Keras exports (greedy and beam search) and the legacy Keras export, and
+the ONNX exports against the TF1 graph. Bad requests come back as error
+strings.
 """
 
 import dataclasses
@@ -167,33 +168,58 @@ def test_onnx_export_gives_the_tf1_greedy_logits_in_every_bucket(tmp_path):
 def test_dynamic_onnx_export_decodes_as_the_tf1_graph(tmp_path):
   """The dynamic twin's ONNX export: its argmax ids are the TF1 graph's
   greedy ids, and its logits the Keras twin's (which the parity suite holds
-  to the TF1 graph's), for every phrase; beam search is refused."""
+  to the TF1 graph's), for every phrase."""
+  decoder, cases = _onnx_and_tf1(_train(tmp_path, decoder="dynamic"),
+                                 tmp_path, "1.onnx")
+  net, _ = runner._keras_twin(decoder)  # pylint: disable=protected-access
+  seen = set()
+  for source, length, tf1, got in cases:
+    tf1, got = tf1[0], got[:, :tf1.shape[1]]
+    np.testing.assert_array_equal(got[0].argmax(-1), tf1)
+    forced = np.array([[model_lib.GO_ID] + list(tf1[:-1])], np.int32)
+    np.testing.assert_allclose(got, np.asarray(net((source, length,
+                                                    forced))), atol=1e-5)
+    seen.add(tuple(tf1))
+  assert len(seen) > 3  # varied decodings: a wrong step would show
+
+
+def _onnx_and_tf1(config, tmp, name):
+  """``--export_format=onnx`` of ``config``'s checkpoint (one file,
+  ``name``), and for each of ``PHRASES`` ``(source, length, the TF1
+  graph's ids, onnxruntime's output)``; the decoder (closed), too."""
   ort = pytest.importorskip("onnxruntime")
-  config = _train(tmp_path, decoder="dynamic")
-  paths = runner.export_saved_model(config, str(tmp_path / "onnx"), "onnx",
+  paths = runner.export_saved_model(config, str(tmp / "onnx"), "onnx",
                                     **QUIET)
-  assert [os.path.basename(p) for p in paths] == ["1.onnx"]
+  assert [os.path.basename(p) for p in paths] == [name]
   session = ort.InferenceSession(paths[0])
   decoder = runner.Decoder(config)
+  cases = []
   try:
-    net, _ = runner._keras_twin(decoder)  # pylint: disable=protected-access
-    seen = set()
     for phrase in PHRASES:
       ids = data_lib.encode(decoder.vocab, runner.prepare_line(phrase))
       source = np.array([ids], np.int32)
       length = np.array([len(ids)], np.int32)
       tf1 = decoder.sess.run(decoder.model.outputs["ids"],
-                             decoder.model.feed_dict(source, length))[0]
-      got = session.run(None, {"source": source,
-                               "source_length": length})[0][:, :len(tf1)]
-      np.testing.assert_array_equal(got[0].argmax(-1), tf1)
-      forced = np.array([[model_lib.GO_ID] + list(tf1[:-1])], np.int32)
-      np.testing.assert_allclose(got, np.asarray(net((source, length,
-                                                      forced))), atol=1e-5)
-      seen.add(tuple(tf1))
+                             decoder.model.feed_dict(source, length))
+      cases.append((source, length, tf1, session.run(
+          None, {"source": source, "source_length": length})[0]))
   finally:
     decoder.close()
-  assert len(seen) > 3  # varied decodings: a wrong step would show
-  with pytest.raises(UserError, match="decodes greedily"):
-    runner.export_saved_model(dataclasses.replace(config, beam_width=3),
-                              str(tmp_path / "x"), "onnx", **QUIET)
+  return decoder, cases
+
+
+@pytest.mark.slow
+def test_dynamic_onnx_beam_export_gives_the_tf1_beam_ids(tmp_path):
+  """``--beam_width=3 --export_format=onnx``: ``<step>_beam.onnx`` runs the
+  twin's fixed-step beam search; onnxruntime's ids (every beam, after
+  gather_tree) are the TF1 graph's for every phrase, then EOS."""
+  config = dataclasses.replace(_train(tmp_path, decoder="dynamic"),
+                               beam_width=3)
+  _, cases = _onnx_and_tf1(config, tmp_path, "1_beam.onnx")
+  seen = set()
+  for _, _, tf1, got in cases:
+    assert got.shape == (1, config.max_length + 2, 3)
+    np.testing.assert_array_equal(got[:, :tf1.shape[1]], tf1)
+    assert (got[:, tf1.shape[1]:] == model_lib.EOS_ID).all()
+    seen.add(tuple(tf1[0, :, 0]))
+  assert len(seen) > 3

@@ -260,18 +260,19 @@ class KerasDynamicSeq2Seq(keras.Model):
     """``(ids, scores [B, T, K], lengths [B, K])``; ``fixed_steps``: run
     all ``max_iterations`` steps, the steps after every beam has finished
     changing nothing, instead of stopping (a data-dependent length)."""
-    batch, k = int(np.shape(source)[0]), beam_width
+    k = beam_width
     memory, states = self.encode(tile_batch(source, k),
                                  tile_batch(source_length, k))
-    state = self.decoder.initial_state(states, batch * k)
+    batch = ops.shape(source)[0]  # a tensor when traced with batch None
+    state = self.decoder.initial_state(states, ops.shape(memory[0])[0])
     beam = initial_beam_state(batch, k)
-    inputs = self.decoder.embedding(ops.full((batch * k,), GO_ID, "int32"))
+    inputs = self.decoder.embedding(ops.full(ops.shape(memory[0])[:1], GO_ID,
+                                             "int32"))
     step_ids, parents, scores = [], [], []
-    stay = ops.tile(ops.expand_dims(ops.arange(k, dtype="int32"), 0),
-                    (batch, 1))
+    stay = ops.zeros_like(beam["lengths"]) + ops.arange(k, dtype="int32")
     for t in range(max_iterations):
       logits, state = self.decoder.step(inputs, state, memory)
-      logits = ops.reshape(logits, (batch, k, self.vocab_size))
+      logits = ops.reshape(logits, (-1, k, self.vocab_size))
       out, new_beam = beam_search_step(logits, beam, length_penalty_weight)
       if fixed_steps and t:
         # After the step at which every beam had finished, nothing moves.
@@ -322,7 +323,7 @@ def beam_search_step(logits, beam, length_penalty_weight=0.0,
                      end_token=EOS_ID):
   """One ``_beam_search_step``: ``logits [B, K, V]`` and the beam state ->
   ``({scores, predicted_ids, parent_ids}, next beam state)``."""
-  batch, k, vocab = logits.shape
+  k, vocab = logits.shape[1:]
   finished, lengths = beam["finished"], beam["lengths"]
   not_finished = ops.logical_not(finished)
   step = ops.log_softmax(logits, axis=-1)
@@ -334,8 +335,8 @@ def beam_search_step(logits, beam, length_penalty_weight=0.0,
                           ops.not_equal(ops.arange(vocab), end_token))
   scoring_lengths = ops.expand_dims(lengths, 2) + ops.cast(grows, "int32")
   scores = total / length_penalty(scoring_lengths, length_penalty_weight)
-  top_scores, indices = ops.top_k(ops.reshape(scores, (batch, k * vocab)), k)
-  log_probs = ops.take_along_axis(ops.reshape(total, (batch, k * vocab)),
+  top_scores, indices = ops.top_k(ops.reshape(scores, (-1, k * vocab)), k)
+  log_probs = ops.take_along_axis(ops.reshape(total, (-1, k * vocab)),
                                   indices, axis=1)
   words = ops.cast(indices % vocab, "int32")
   parents = ops.cast(indices // vocab, "int32")
@@ -357,12 +358,12 @@ def gather_tree(step_ids, parent_ids, max_sequence_lengths, end_token):
   first ``end_token`` become ``end_token``."""
   step_ids = ops.convert_to_tensor(step_ids, "int32")
   parent_ids = ops.convert_to_tensor(parent_ids, "int32")
-  steps, batch, k = step_ids.shape
+  steps, k = step_ids.shape[0], step_ids.shape[2]
   lengths = ops.reshape(ops.convert_to_tensor(max_sequence_lengths, "int32"),
-                        (batch, 1))
-  parent = ops.tile(ops.expand_dims(ops.arange(k, dtype="int32"), 0),
-                    (batch, 1))  # where each beam is at step t: [B, K]
-  end = ops.full((batch, k), end_token, "int32")
+                        (-1, 1))
+  # where each beam is at step t: [B, K]
+  parent = ops.zeros_like(step_ids[0]) + ops.arange(k, dtype="int32")
+  end = ops.full_like(step_ids[0], end_token)
   backwards = []
   for t in range(steps - 1, -1, -1):
     inside = ops.less(t, lengths)  # [B, 1]
