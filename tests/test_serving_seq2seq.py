@@ -11,7 +11,6 @@ strings.
 """
 
 import dataclasses
-import json
 import os
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.seq2seq.test_runner import TEXT
-from tests.test_serving import _CLIENT, _env
+from tests.test_serving import _env, _serve_job
 from tf1_models.errors import UserError
 from tf1_models.seq2seq import config as config_lib
 from tf1_models.seq2seq import data as data_lib
@@ -33,10 +32,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # characters go to bucket 0, 4-6 to bucket 1. Case, extra spaces and
 # characters outside the vocabulary are prepared as --decode prepares them.
 PHRASES = ["a", "at", "the", "a cat", "on mat", "sat on", " Dog  Ra ",
-           "tree", "q!", "big \u00e9"]
+           "tree", "q!", "big \u00e9", "\u2603\u00c9\u2603"]
 BAD = [("", "empty source: send at least one character"),
        ("   ", "empty source: send at least one character"),
-       ("a cat sat", "source has 9 characters; this model takes at most 6")]
+       ("a cat sat", "source has 9 characters; this model takes at most 6"),
+       ("\u00e9" * 7, "source has 7 characters; this model takes at most 6")]
 
 
 def _train(tmp, **overrides):
@@ -54,11 +54,7 @@ def _serve(paths, sources, cwd):
   """Each export's ``(text, error)`` for each source, from one process
   where the project cannot be imported."""
   job = {path: [path, [dict(source=s) for s in sources]] for path in paths}
-  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
-                        capture_output=True, text=True, env=_env(),
-                        cwd=str(cwd), timeout=300)
-  assert proc.returncode == 0, proc.stderr[-2000:]
-  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  results = _serve_job(job, cwd)
   return [[(r["text"], r["error"]) for r in results[p]] for p in paths]
 
 
@@ -72,12 +68,19 @@ def _check_export(config, tmp, keras=False):
   greedy = runner.decode(config, PHRASES)
   # Long, varied decodings: a wrong bucket or id would show.
   assert len(set(greedy)) > 3 and sum(map(bool, greedy)) > 3, greedy
-  for path, out in zip(paths, _serve(paths, PHRASES + [s for s, _ in BAD],
-                                     tmp)):
-    assert out[:len(PHRASES)] == [(g, "") for g in greedy], path
-    assert out[len(PHRASES):] == [("", e) for _, e in BAD], path
+  for path, out in zip(paths, _serve(
+      paths, PHRASES + [s for s, _ in BAD] + PHRASES[:1], tmp)):
+    _check_answers(path, greedy, out)
   with pytest.raises(UserError, match="already exists"):
     runner.export_saved_model(config, **QUIET)
+
+
+def _check_answers(name, greedy, out):
+  """``out`` ((text, error) pairs) for ``PHRASES``, ``BAD`` and the first
+  phrase again, from an export whose --mode=decode gives ``greedy``."""
+  assert out[:len(PHRASES)] == [(g, "") for g in greedy], name
+  assert out[len(PHRASES):-1] == [("", e) for _, e in BAD], name
+  assert out[-1] == out[0], name
 
 
 def test_legacy_export_decodes_as_decode_in_every_bucket(tmp_path):
