@@ -49,11 +49,14 @@ def plain(tensor):
   value = tensor.numpy()  # scalar strings come back as bytes
   return value.tolist() if hasattr(value, "tolist") else value
 results = {}
+def value(v):  # {"hex": ...}: raw bytes (e.g. invalid UTF-8)
+  return bytes.fromhex(v["hex"]) if isinstance(v, dict) else v
 for name, (path, requests) in json.loads(sys.argv[1]).items():
   fn = tf.saved_model.load(path).signatures["serving_default"]
   results[name] = []
   for request in requests:
-    out = fn(**{k: tf.constant(v, DTYPES[k]) for k, v in request.items()})
+    out = fn(**{k: tf.constant(value(v), DTYPES[k])
+                for k, v in request.items()})
     results[name].append({k: plain(v) for k, v in out.items()})
 print(json.dumps(results, default=lambda b: b.decode("utf-8")))
 """
@@ -157,6 +160,7 @@ def _requests(prime):
       request(prime, temperature=float("nan")),
       request(prime, temperature=float("inf"), top_k=3),
       request(prime, temperature=1.0, top_k=-3),
+      request({"hex": "fffe"}),         # not UTF-8
       # good: any seed, top_k beyond the vocabulary, temperature < 0
       request(prime, temperature=1.0, seed=2 ** 63 - 1),
       request(prime, temperature=1.0, seed=-2 ** 63),
@@ -184,10 +188,13 @@ def _check_answers(name, export, answers):
                     "greedy), got inf"], name
   assert out[10] == ["", "top_k must be 0 (every symbol) or positive, got "
                      "-3"], name
-  for got in out[11:14]:
+  assert out[11] == ["", "prime has characters outside the model's "
+                     "vocabulary: \ufffd; use only characters from the "
+                     "training corpus"], name
+  for got in out[12:15]:
     assert got[1] == "" and got[0].startswith(export.prime), name
-  assert out[11] != out[12], name  # the seed is used, all 64 bits
-  assert out[14:] == [out[0], out[0]], name
+  assert out[12] != out[13], name  # the seed is used, all 64 bits
+  assert out[15:] == [out[0], out[0]], name
 
 
 WORD2VEC_REQUESTS = [dict(word="cat", top_k=3), dict(word="zebra", top_k=3),
