@@ -4,7 +4,9 @@ search, written in ``keras.layers``/``keras.ops`` only (no backend calls,
 no TensorFlow import), so it runs on TensorFlow, JAX and PyTorch
 (tests/backend_cases.py). The decoding loops are eager Python loops that
 stop when every row (beam) has finished, as ``dynamic_decode``'s
-``while_loop`` does.
+``while_loop`` does; the exports trace fixed-step versions instead
+(``greedy_logits``, and ``beam_ids``, whose beams stay as they are once
+every beam has finished).
 
 TF1 construct (``tf.contrib.seq2seq``)       Keras 3 equivalent here
 -------------------------------------------  -------------------------------
