@@ -49,11 +49,14 @@ def plain(tensor):
   value = tensor.numpy()  # scalar strings come back as bytes
   return value.tolist() if hasattr(value, "tolist") else value
 results = {}
+def value(v):  # {"hex": ...}: raw bytes (e.g. invalid UTF-8)
+  return bytes.fromhex(v["hex"]) if isinstance(v, dict) else v
 for name, (path, requests) in json.loads(sys.argv[1]).items():
   fn = tf.saved_model.load(path).signatures["serving_default"]
   results[name] = []
   for request in requests:
-    out = fn(**{k: tf.constant(v, DTYPES[k]) for k, v in request.items()})
+    out = fn(**{k: tf.constant(value(v), DTYPES[k])
+                for k, v in request.items()})
     results[name].append({k: plain(v) for k, v in out.items()})
 print(json.dumps(results, default=lambda b: b.decode("utf-8")))
 """
@@ -139,6 +142,9 @@ def exports(tmp_path_factory):
 
 
 def _requests(prime):
+  """Requests for a text generator, good and bad, ending with the first
+  again (a bad request must leave the server answering); ``_check_answers``
+  knows what each must give."""
   def request(prime, length=LENGTH, temperature=0.0, top_k=0, seed=1):
     return dict(prime=prime, length=length, temperature=temperature,
                 top_k=top_k, seed=seed)
@@ -150,7 +156,66 @@ def _requests(prime):
       request(prime + "\u2603"),        # a character never seen
       request(prime, length=0),         # length out of range
       request(prime, length=LENGTH + 1),
+      request(prime, length=-5),
+      request(prime, temperature=float("nan")),
+      request(prime, temperature=float("inf"), top_k=3),
+      request(prime, temperature=1.0, top_k=-3),
+      request({"hex": "fffe"}),         # not UTF-8
+      # good: any seed, top_k beyond the vocabulary, temperature < 0
+      request(prime, temperature=1.0, seed=2 ** 63 - 1),
+      request(prime, temperature=1.0, seed=-2 ** 63),
+      request(prime, temperature=1.0, top_k=2 ** 31 - 1, seed=7),
+      request(prime, temperature=-1.0),
+      request(prime),
   ]
+
+
+def _check_answers(name, export, answers):
+  """``answers`` (dicts of text and error) to ``_requests(export.prime)``."""
+  out = [[r["text"], r["error"]] for r in answers]
+  assert out[0] == [export.greedy, ""], name
+  assert out[1] == out[2], name
+  assert out[1][1] == "" and out[1][0].startswith(export.prime), name
+  assert out[3] == ["", "empty prime: send at least one character"], name
+  assert out[4][0] == "", name
+  assert "outside the model's vocabulary: \u2603;" in out[4][1], name
+  for got, length in zip(out[5:8], (0, LENGTH + 1, -5)):
+    assert got == ["", "length must be between 1 and %d, got %d" %
+                   (LENGTH, length)], name
+  assert out[8] == ["", "temperature must be a finite number (<= 0 is "
+                    "greedy), got nan"], name
+  assert out[9] == ["", "temperature must be a finite number (<= 0 is "
+                    "greedy), got inf"], name
+  assert out[10] == ["", "top_k must be 0 (every symbol) or positive, got "
+                     "-3"], name
+  assert out[11] == ["", "prime has characters outside the model's "
+                     "vocabulary: \ufffd; use only characters from the "
+                     "training corpus"], name
+  for got in out[12:15]:
+    assert got[1] == "" and got[0].startswith(export.prime), name
+  assert out[12] != out[13], name  # the seed is used, all 64 bits
+  assert out[15:] == [out[0], out[0]], name
+
+
+WORD2VEC_REQUESTS = [dict(word="cat", top_k=3), dict(word="zebra", top_k=3),
+                     dict(word="cat", top_k=0), dict(word="", top_k=3),
+                     dict(word="cat", top_k=2 ** 31 - 1),
+                     dict(word="cat", top_k=3)]
+
+
+def _check_word2vec(export, answers):
+  """``answers`` to ``WORD2VEC_REQUESTS`` from ``word2vec_export``'s."""
+  good, unknown, bad_k, empty, huge_k, again = answers
+  assert good["error"] == "" and again == good
+  assert export.greedy == "Nearest to cat: " + ", ".join(good["neighbours"])
+  assert good["similarities"] == sorted(good["similarities"], reverse=True)
+  assert unknown["neighbours"] == [] and unknown["error"].startswith(
+      "'zebra' is not in the model's")
+  assert empty["neighbours"] == [] and empty["error"].startswith(
+      "'' is not in the model's")
+  for bad in (bad_k, huge_k):
+    assert bad["neighbours"] == [] and bad["error"].startswith(
+        "top_k must be between 1 and ")
 
 
 def _env():
@@ -159,54 +224,81 @@ def _env():
   return env
 
 
+def _serve_job(job, cwd):
+  """``{name: [export path, requests]}`` -> ``{name: answers}``, all
+  served by one fresh TensorFlow-only process (which must not fail)."""
+  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
+                        capture_output=True, text=True, env=_env(),
+                        cwd=str(cwd), timeout=600)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  return json.loads(proc.stdout.strip().split("\n")[-1])
+
+
 def test_exports_serve_with_tensorflow_alone(exports):
   models, tmp = exports
   job = {name: [e.path, _requests(e.prime)]
          for name, (_, e) in models.items()}
   config, neighbours = word2vec_export(tmp)
-  requests = [dict(word="cat", top_k=3), dict(word="zebra", top_k=3),
-              dict(word="cat", top_k=0)]
-  job["word2vec"] = [neighbours.path, requests]
+  job["word2vec"] = [neighbours.path, WORD2VEC_REQUESTS]
   # The Keras twin's export answers the same (normalising in the function).
   job["word2vec_keras"] = [word2vec.export_saved_model(
       config, str(tmp / "word2vec_keras"), export_format="keras", **QUIET),
-                           requests]
-  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
-                        capture_output=True, text=True, env=_env(),
-                        cwd=str(tmp), timeout=300)
-  assert proc.returncode == 0, proc.stderr[-2000:]
-  results = json.loads(proc.stdout.strip().split("\n")[-1])
+                           WORD2VEC_REQUESTS]
+  results = _serve_job(job, tmp)
   keras_answers = results.pop("word2vec_keras")
-  good, unknown, bad_k = results.pop("word2vec")
-  for ours, theirs in zip(keras_answers, (good, unknown, bad_k)):
+  answers = results.pop("word2vec")
+  for ours, theirs in zip(keras_answers, answers):
     assert ours["neighbours"] == theirs["neighbours"]
     assert ours["error"] == theirs["error"]
     np.testing.assert_allclose(ours["similarities"], theirs["similarities"],
                                atol=1e-5)
-  assert good["error"] == ""
-  assert neighbours.greedy == "Nearest to cat: " + ", ".join(
-      good["neighbours"])
-  assert good["similarities"] == sorted(good["similarities"], reverse=True)
-  assert unknown["neighbours"] == [] and unknown["error"].startswith(
-      "'zebra' is not in the model's")
-  assert bad_k["error"].startswith("top_k must be between 1 and ")
+  _check_word2vec(neighbours, answers)
   for name, (_, export) in models.items():
-    out = [[r["text"], r["error"]] for r in results[name]]
-    assert out[0] == [export.greedy, ""], name
-    assert out[1] == out[2], name
-    assert out[1][1] == "" and out[1][0].startswith(export.prime), name
-    assert out[3] == ["", "empty prime: send at least one character"], name
-    assert out[4][0] == "", name
-    assert "outside the model's vocabulary: \u2603;" in out[4][1], name
-    assert out[5] == ["", "length must be between 1 and %d, got 0" %
-                      LENGTH], name
-    assert out[6] == ["", "length must be between 1 and %d, got %d" %
-                      (LENGTH, LENGTH + 1)], name
+    _check_answers(name, export, results[name])
   # The Keras twins' exports of text8_lstm and next_char also draw the TF1
   # exports' samples (the same logits up to float rounding, the same
   # stateless draws).
   for name in ("text8_lstm", "next_char"):
     assert results[name + "_keras"][1] == results[name][1], name
+
+
+@pytest.mark.slow
+def test_one_server_survives_bad_requests_to_every_model(exports, tmp_path):
+  """Every model's TF1 export loaded in one process (text generators,
+  word2vec, seq2seq legacy and dynamic with beam search) and sent its bad
+  requests in turn, interleaved with good ones: each bad one is an error
+  string, none fails the call, and the good ones still give the right
+  answers afterwards."""
+  from tests import test_serving_seq2seq as s2s  # pylint: disable=g-import-not-at-top
+  from tf1_models.seq2seq import runner as s2s_runner  # pylint: disable=g-import-not-at-top
+  models, _ = exports
+  job = {name: [e.path, _requests(e.prime)]
+         for name, (_, e) in models.items() if not name.endswith("_keras")}
+  _, neighbours = word2vec_export(tmp_path)
+  job["word2vec"] = [neighbours.path, WORD2VEC_REQUESTS]
+  sources = [dict(source=s) for s in s2s.PHRASES + [b for b, _ in s2s.BAD] +
+             s2s.PHRASES[:1]]
+  greedy = {}
+  for name, overrides in (("legacy", {}), ("dynamic", {"decoder": "dynamic"})):
+    (tmp_path / name).mkdir()
+    config = dataclasses.replace(s2s._train(tmp_path / name, **overrides),  # pylint: disable=protected-access
+                                 beam_width=3 if overrides else 0)
+    job["seq2seq_" + name] = [s2s_runner.export_saved_model(config, **QUIET),
+                              sources]
+    greedy[name] = s2s_runner.decode(config, s2s.PHRASES)
+  # Each model's bad requests, while the others are loaded too; then all of
+  # them once more: the answers do not change.
+  results = _serve_job(dict(job, **{k + "_again": v for k, v in job.items()}),
+                       tmp_path)
+  for name, (_, export) in models.items():
+    if name in job:
+      _check_answers(name, export, results[name])
+  _check_word2vec(neighbours, results["word2vec"])
+  for name, decoded in greedy.items():
+    out = [(r["text"], r["error"]) for r in results["seq2seq_" + name]]
+    s2s._check_answers(name, decoded, out)  # pylint: disable=protected-access
+  for name in job:
+    assert results[name + "_again"] == results[name], name
 
 
 def test_saved_model_cli_prints_the_greedy_sample(exports):
@@ -350,11 +442,7 @@ def test_text8_variants_keras_and_onnx_exports(tmp_path, variant):
       config, str(tmp_path / "keras"), "keras", **QUIET)
   requests = _requests(tf1.prime)[:2]
   job = {"tf1": [tf1.path, requests], "keras": [keras_path, requests]}
-  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
-                        capture_output=True, text=True, env=_env(),
-                        cwd=str(tmp_path), timeout=300)
-  assert proc.returncode == 0, proc.stderr[-2000:]
-  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  results = _serve_job(job, tmp_path)
   assert results["tf1"][0] == {"text": tf1.greedy, "error": ""}
   assert results["keras"] == results["tf1"]
   _check_text8_onnx(config, tmp_path)

@@ -4,13 +4,13 @@ TensorFlow alone.
 
 The legacy model picks the bucket in the graph, so phrases of each bucket's
 lengths are sent and each answer must equal ``--decode``'s (greedy) for the
-same checkpoint. In the slow tier, the same for the Keras twins' exports
-(legacy, and dynamic greedy) and for the dynamic decoder's TF1 export
-(greedy and beam search). Bad requests come back as error strings.
+same checkpoint. In the slow tier, the same for the dynamic decoder's TF1
+and Keras exports (greedy and beam search) and the legacy Keras export, and
+the ONNX exports against the TF1 graph. Bad requests come back as error
+strings.
 """
 
 import dataclasses
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.seq2seq.test_runner import TEXT
-from tests.test_serving import _CLIENT, _env
+from tests.test_serving import _env, _serve_job
 from tf1_models.errors import UserError
 from tf1_models.seq2seq import config as config_lib
 from tf1_models.seq2seq import data as data_lib
@@ -32,10 +32,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # characters go to bucket 0, 4-6 to bucket 1. Case, extra spaces and
 # characters outside the vocabulary are prepared as --decode prepares them.
 PHRASES = ["a", "at", "the", "a cat", "on mat", "sat on", " Dog  Ra ",
-           "tree", "q!", "big \u00e9"]
+           "tree", "q!", "big \u00e9", "\u2603\u00c9\u2603"]
 BAD = [("", "empty source: send at least one character"),
        ("   ", "empty source: send at least one character"),
-       ("a cat sat", "source has 9 characters; this model takes at most 6")]
+       ("a cat sat", "source has 9 characters; this model takes at most 6"),
+       ("\u00e9" * 7, "source has 7 characters; this model takes at most 6")]
 
 
 def _train(tmp, **overrides):
@@ -53,11 +54,7 @@ def _serve(paths, sources, cwd):
   """Each export's ``(text, error)`` for each source, from one process
   where the project cannot be imported."""
   job = {path: [path, [dict(source=s) for s in sources]] for path in paths}
-  proc = subprocess.run([sys.executable, "-c", _CLIENT, json.dumps(job)],
-                        capture_output=True, text=True, env=_env(),
-                        cwd=str(cwd), timeout=300)
-  assert proc.returncode == 0, proc.stderr[-2000:]
-  results = json.loads(proc.stdout.strip().split("\n")[-1])
+  results = _serve_job(job, cwd)
   return [[(r["text"], r["error"]) for r in results[p]] for p in paths]
 
 
@@ -71,12 +68,19 @@ def _check_export(config, tmp, keras=False):
   greedy = runner.decode(config, PHRASES)
   # Long, varied decodings: a wrong bucket or id would show.
   assert len(set(greedy)) > 3 and sum(map(bool, greedy)) > 3, greedy
-  for path, out in zip(paths, _serve(paths, PHRASES + [s for s, _ in BAD],
-                                     tmp)):
-    assert out[:len(PHRASES)] == [(g, "") for g in greedy], path
-    assert out[len(PHRASES):] == [("", e) for _, e in BAD], path
+  for path, out in zip(paths, _serve(
+      paths, PHRASES + [s for s, _ in BAD] + PHRASES[:1], tmp)):
+    _check_answers(path, greedy, out)
   with pytest.raises(UserError, match="already exists"):
     runner.export_saved_model(config, **QUIET)
+
+
+def _check_answers(name, greedy, out):
+  """``out`` ((text, error) pairs) for ``PHRASES``, ``BAD`` and the first
+  phrase again, from an export whose --mode=decode gives ``greedy``."""
+  assert out[:len(PHRASES)] == [(g, "") for g in greedy], name
+  assert out[len(PHRASES):-1] == [("", e) for _, e in BAD], name
+  assert out[-1] == out[0], name
 
 
 def test_legacy_export_decodes_as_decode_in_every_bucket(tmp_path):
@@ -91,15 +95,15 @@ def test_legacy_keras_export_decodes_as_decode(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("beam_width", [0, 3])
 def test_dynamic_export_decodes_as_decode(tmp_path, beam_width):
-  """Greedy: the TF1 graph's export and the Keras twin's; beam search: the
-  TF1 graph's only (the Keras export refuses it in one line)."""
+  """Greedy and beam search (beam 0): the TF1 graph's export and the Keras
+  twin's (its fixed-step beam search) give ``--mode=decode``'s text for
+  every phrase, and the same errors."""
   config = dataclasses.replace(_train(tmp_path, decoder="dynamic"),
                                beam_width=beam_width)
-  _check_export(config, tmp_path, keras=not beam_width)
-  if beam_width:
-    with pytest.raises(UserError, match="keras decodes greedily"):
-      runner.export_saved_model(config, str(tmp_path / "k"), "keras",
-                                **QUIET)
+  _check_export(config, tmp_path, keras=True)
+  if beam_width:  # beam search is what was exported: it differs somewhere
+    assert runner.decode(config, PHRASES) != runner.decode(
+        dataclasses.replace(config, beam_width=0), PHRASES)
 
 
 @pytest.mark.slow
@@ -167,33 +171,58 @@ def test_onnx_export_gives_the_tf1_greedy_logits_in_every_bucket(tmp_path):
 def test_dynamic_onnx_export_decodes_as_the_tf1_graph(tmp_path):
   """The dynamic twin's ONNX export: its argmax ids are the TF1 graph's
   greedy ids, and its logits the Keras twin's (which the parity suite holds
-  to the TF1 graph's), for every phrase; beam search is refused."""
+  to the TF1 graph's), for every phrase."""
+  decoder, cases = _onnx_and_tf1(_train(tmp_path, decoder="dynamic"),
+                                 tmp_path, "1.onnx")
+  net, _ = runner._keras_twin(decoder)  # pylint: disable=protected-access
+  seen = set()
+  for source, length, tf1, got in cases:
+    tf1, got = tf1[0], got[:, :tf1.shape[1]]
+    np.testing.assert_array_equal(got[0].argmax(-1), tf1)
+    forced = np.array([[model_lib.GO_ID] + list(tf1[:-1])], np.int32)
+    np.testing.assert_allclose(got, np.asarray(net((source, length,
+                                                    forced))), atol=1e-5)
+    seen.add(tuple(tf1))
+  assert len(seen) > 3  # varied decodings: a wrong step would show
+
+
+def _onnx_and_tf1(config, tmp, name):
+  """``--export_format=onnx`` of ``config``'s checkpoint (one file,
+  ``name``), and for each of ``PHRASES`` ``(source, length, the TF1
+  graph's ids, onnxruntime's output)``; the decoder (closed), too."""
   ort = pytest.importorskip("onnxruntime")
-  config = _train(tmp_path, decoder="dynamic")
-  paths = runner.export_saved_model(config, str(tmp_path / "onnx"), "onnx",
+  paths = runner.export_saved_model(config, str(tmp / "onnx"), "onnx",
                                     **QUIET)
-  assert [os.path.basename(p) for p in paths] == ["1.onnx"]
+  assert [os.path.basename(p) for p in paths] == [name]
   session = ort.InferenceSession(paths[0])
   decoder = runner.Decoder(config)
+  cases = []
   try:
-    net, _ = runner._keras_twin(decoder)  # pylint: disable=protected-access
-    seen = set()
     for phrase in PHRASES:
       ids = data_lib.encode(decoder.vocab, runner.prepare_line(phrase))
       source = np.array([ids], np.int32)
       length = np.array([len(ids)], np.int32)
       tf1 = decoder.sess.run(decoder.model.outputs["ids"],
-                             decoder.model.feed_dict(source, length))[0]
-      got = session.run(None, {"source": source,
-                               "source_length": length})[0][:, :len(tf1)]
-      np.testing.assert_array_equal(got[0].argmax(-1), tf1)
-      forced = np.array([[model_lib.GO_ID] + list(tf1[:-1])], np.int32)
-      np.testing.assert_allclose(got, np.asarray(net((source, length,
-                                                      forced))), atol=1e-5)
-      seen.add(tuple(tf1))
+                             decoder.model.feed_dict(source, length))
+      cases.append((source, length, tf1, session.run(
+          None, {"source": source, "source_length": length})[0]))
   finally:
     decoder.close()
-  assert len(seen) > 3  # varied decodings: a wrong step would show
-  with pytest.raises(UserError, match="decodes greedily"):
-    runner.export_saved_model(dataclasses.replace(config, beam_width=3),
-                              str(tmp_path / "x"), "onnx", **QUIET)
+  return decoder, cases
+
+
+@pytest.mark.slow
+def test_dynamic_onnx_beam_export_gives_the_tf1_beam_ids(tmp_path):
+  """``--beam_width=3 --export_format=onnx``: ``<step>_beam.onnx`` runs the
+  twin's fixed-step beam search; onnxruntime's ids (every beam, after
+  gather_tree) are the TF1 graph's for every phrase, then EOS."""
+  config = dataclasses.replace(_train(tmp_path, decoder="dynamic"),
+                               beam_width=3)
+  _, cases = _onnx_and_tf1(config, tmp_path, "1_beam.onnx")
+  seen = set()
+  for _, _, tf1, got in cases:
+    assert got.shape == (1, config.max_length + 2, 3)
+    np.testing.assert_array_equal(got[:, :tf1.shape[1]], tf1)
+    assert (got[:, tf1.shape[1]:] == model_lib.EOS_ID).all()
+    seen.add(tuple(tf1[0, :, 0]))
+  assert len(seen) > 3

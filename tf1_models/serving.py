@@ -13,7 +13,9 @@ the same text, and ``temperature <= 0`` is greedy.
 A bad request never fails the call (a server must keep serving): it returns
 an empty ``text`` and a one-line ``error`` naming the problem (empty prime,
 characters outside the vocabulary, ``length`` outside 1..max_length, where
-max_length is written into the export). ``error`` is empty on success.
+max_length is written into the export, a temperature that is NaN or
+infinite, a negative ``top_k``). ``error`` is empty on success. Any int64
+``seed`` is good; ``top_k`` above the vocabulary size means all of it.
 
 The export folder has TF Serving's layout, ``<export_dir>/<version>/``
 (``saved_model.pb`` + ``variables/``), the version being the checkpoint's
@@ -95,6 +97,15 @@ def _encode(request, spec, table):
       (tf.logical_or(length < 1, length > spec.max_length),
        tf.strings.join(["length must be between 1 and %d, got " %
                         spec.max_length, tf.strings.as_string(length)])),
+      # NaN would reach the sampler (and fail the call); inf is no number
+      # a client means.
+      (tf.logical_not(tf.math.is_finite(request["temperature"])),
+       tf.strings.join(["temperature must be a finite number (<= 0 is "
+                        "greedy), got ",
+                        tf.strings.as_string(request["temperature"])])),
+      (request["top_k"] < 0,
+       tf.strings.join(["top_k must be 0 (every symbol) or positive, got ",
+                        tf.strings.as_string(request["top_k"])])),
   ]
   return ids, first_error(checks)
 

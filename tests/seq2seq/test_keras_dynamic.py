@@ -133,3 +133,43 @@ def test_beam_step_finished_beams_only_extend_with_free_eos():
                              [[-0.5, -1 + np.log(0.4)]], rtol=1e-6)
   np.testing.assert_array_equal(np.asarray(nxt["lengths"]), [[3, 3]])
   np.testing.assert_array_equal(np.asarray(nxt["finished"]), [[True, False]])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["normed_bahdanau_gru1", "bahdanau_lstm2",
+                                  "scaled_luong_gru2"])
+def test_fixed_step_beam_ids_traced_match_tf1(golden, name):
+  """``beam_ids`` (the exports' formulation: a fixed number of steps, in a
+  ``tf.function``) gives TF 1.15's beam ids."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  net, arrays = net_for(golden, name)
+  traced = tf.function(lambda s, n: net.beam_ids(s, n, BEAM, MAX_ITER,
+                                                 CASES[name][3]))
+  got = traced(tf.constant(golden["source"]),
+               tf.constant(golden["source_length"]))
+  np.testing.assert_array_equal(np.asarray(got), arrays["beam_ids"])
+
+
+@pytest.mark.parametrize("penalty", [
+    0.0, pytest.param(0.2, marks=pytest.mark.slow)])
+def test_fixed_step_beam_ids_equal_the_stopping_search(golden, penalty):
+  """Beams pushed to end early (EOS's logit raised): after every beam has
+  finished the fixed-step search changes nothing, so its ids are the
+  stopping search's, then EOS. (With a length penalty, stepping finished
+  beams on could re-rank beams of different lengths; these beams do not
+  happen to re-rank, so the freeze itself is not what this checks.)"""
+  net, _ = net_for(golden, "luong_gru1")
+  step = net.decoder.step
+  eos = 0.3 * np.eye(VOCAB, dtype=np.float32)[keras_dynamic.EOS_ID]
+
+  def eos_raised(*args):
+    logits, state = step(*args)
+    return logits + eos, state
+  net.decoder.step = eos_raised
+  source = np.array([[3, 4, 5, 6], [7, 8, 0, 0], [5, 5, 5, 0]], np.int32)
+  length = np.array([4, 2, 3], np.int32)
+  ids, _, lengths = net.beam_search(source, length, BEAM, 10, penalty)
+  assert ids.shape[1] < 10 and len(set(lengths.ravel().tolist())) > 1
+  fixed = np.asarray(net.beam_ids(source, length, BEAM, 10, penalty))
+  np.testing.assert_array_equal(fixed[:, :ids.shape[1]], ids)
+  assert (fixed[:, ids.shape[1]:] == keras_dynamic.EOS_ID).all()

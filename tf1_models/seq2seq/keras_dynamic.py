@@ -4,7 +4,9 @@ search, written in ``keras.layers``/``keras.ops`` only (no backend calls,
 no TensorFlow import), so it runs on TensorFlow, JAX and PyTorch
 (tests/backend_cases.py). The decoding loops are eager Python loops that
 stop when every row (beam) has finished, as ``dynamic_decode``'s
-``while_loop`` does.
+``while_loop`` does; the exports trace fixed-step versions instead
+(``greedy_logits``, and ``beam_ids``, whose beams stay as they are once
+every beam has finished).
 
 TF1 construct (``tf.contrib.seq2seq``)       Keras 3 equivalent here
 -------------------------------------------  -------------------------------
@@ -237,33 +239,68 @@ class KerasDynamicSeq2Seq(keras.Model):
                   length_penalty_weight=0.0):
     """``BeamSearchDecoder`` under ``dynamic_decode``, as NumPy: ``ids [B,
     T', K]`` (after ``gather_tree``; beam 0 is the best), per-step ``scores
-    [B, T', K]`` and final ``lengths [B, K]``."""
-    batch, k = int(np.shape(source)[0]), beam_width
+    [B, T', K]`` and final ``lengths [B, K]``; ``T'`` is the step at which
+    every beam had finished, at most ``max_iterations``."""
+    ids, scores, lengths = self._beam(source, source_length, beam_width,
+                                      max_iterations, length_penalty_weight,
+                                      fixed_steps=False)
+    return tuple(np.asarray(ops.convert_to_numpy(x)) for x in (
+        ids, scores, lengths))
+
+  def beam_ids(self, source, source_length, beam_width, steps,
+               length_penalty_weight=0.0):
+    """``beam_search``'s ids ``[B, steps, K]`` in a fixed number of steps,
+    as tensors (backend ops only, so the exports can trace it): once every
+    beam has finished, the remaining steps leave the beams as they are
+    (``dynamic_decode`` stops there), and their ids are EOS; the first
+    ``T'`` steps are ``beam_search``'s."""
+    return self._beam(source, source_length, beam_width, steps,
+                      length_penalty_weight, fixed_steps=True)[0]
+
+  def _beam(self, source, source_length, beam_width, max_iterations,
+            length_penalty_weight, fixed_steps):
+    """``(ids, scores [B, T, K], lengths [B, K])``; ``fixed_steps``: run
+    all ``max_iterations`` steps, the steps after every beam has finished
+    changing nothing, instead of stopping (a data-dependent length)."""
+    k = beam_width
     memory, states = self.encode(tile_batch(source, k),
                                  tile_batch(source_length, k))
-    state = self.decoder.initial_state(states, batch * k)
+    batch = ops.shape(source)[0]  # a tensor when traced with batch None
+    state = self.decoder.initial_state(states, ops.shape(memory[0])[0])
     beam = initial_beam_state(batch, k)
-    inputs = self.decoder.embedding(ops.full((batch * k,), GO_ID, "int32"))
+    inputs = self.decoder.embedding(ops.full(ops.shape(memory[0])[:1], GO_ID,
+                                             "int32"))
     step_ids, parents, scores = [], [], []
-    for _ in range(max_iterations):
+    stay = ops.zeros_like(beam["lengths"]) + ops.arange(k, dtype="int32")
+    for t in range(max_iterations):
       logits, state = self.decoder.step(inputs, state, memory)
-      logits = ops.reshape(logits, (batch, k, self.vocab_size))
-      out, beam = beam_search_step(logits, beam, length_penalty_weight)
+      logits = ops.reshape(logits, (-1, k, self.vocab_size))
+      out, new_beam = beam_search_step(logits, beam, length_penalty_weight)
+      if fixed_steps and t:
+        # After the step at which every beam had finished, nothing moves.
+        done = ops.all(beam["finished"])
+        out = {"predicted_ids": ops.where(done, EOS_ID,
+                                          out["predicted_ids"]),
+               "parent_ids": ops.where(done, stay, out["parent_ids"]),
+               "scores": ops.where(done, scores[-1], out["scores"])}
+        new_beam = {key: ops.where(done, beam[key], value)
+                    for key, value in new_beam.items()}
+      beam = new_beam
       flat = ops.reshape(out["parent_ids"] + ops.expand_dims(
           ops.arange(batch, dtype="int32") * k, 1), (-1,))
       state = map_state(lambda s: ops.take(s, flat, axis=0), state)
       step_ids.append(out["predicted_ids"])
       parents.append(out["parent_ids"])
       scores.append(out["scores"])
-      if bool(ops.convert_to_numpy(ops.all(beam["finished"]))):
+      if not fixed_steps and bool(ops.convert_to_numpy(
+          ops.all(beam["finished"]))):
         break
       inputs = self.decoder.embedding(ops.reshape(out["predicted_ids"],
                                                   (-1,)))
     ids = gather_tree(ops.stack(step_ids), ops.stack(parents),
                       ops.max(beam["lengths"], axis=1), EOS_ID)
-    return tuple(np.asarray(ops.convert_to_numpy(x)) for x in (
-        ops.transpose(ids, (1, 0, 2)),
-        ops.transpose(ops.stack(scores), (1, 0, 2)), beam["lengths"]))
+    return (ops.transpose(ids, (1, 0, 2)),
+            ops.transpose(ops.stack(scores), (1, 0, 2)), beam["lengths"])
 
 
 def initial_beam_state(batch, beam_width):
@@ -288,7 +325,7 @@ def beam_search_step(logits, beam, length_penalty_weight=0.0,
                      end_token=EOS_ID):
   """One ``_beam_search_step``: ``logits [B, K, V]`` and the beam state ->
   ``({scores, predicted_ids, parent_ids}, next beam state)``."""
-  batch, k, vocab = logits.shape
+  k, vocab = logits.shape[1:]
   finished, lengths = beam["finished"], beam["lengths"]
   not_finished = ops.logical_not(finished)
   step = ops.log_softmax(logits, axis=-1)
@@ -300,8 +337,8 @@ def beam_search_step(logits, beam, length_penalty_weight=0.0,
                           ops.not_equal(ops.arange(vocab), end_token))
   scoring_lengths = ops.expand_dims(lengths, 2) + ops.cast(grows, "int32")
   scores = total / length_penalty(scoring_lengths, length_penalty_weight)
-  top_scores, indices = ops.top_k(ops.reshape(scores, (batch, k * vocab)), k)
-  log_probs = ops.take_along_axis(ops.reshape(total, (batch, k * vocab)),
+  top_scores, indices = ops.top_k(ops.reshape(scores, (-1, k * vocab)), k)
+  log_probs = ops.take_along_axis(ops.reshape(total, (-1, k * vocab)),
                                   indices, axis=1)
   words = ops.cast(indices % vocab, "int32")
   parents = ops.cast(indices // vocab, "int32")
@@ -323,12 +360,12 @@ def gather_tree(step_ids, parent_ids, max_sequence_lengths, end_token):
   first ``end_token`` become ``end_token``."""
   step_ids = ops.convert_to_tensor(step_ids, "int32")
   parent_ids = ops.convert_to_tensor(parent_ids, "int32")
-  steps, batch, k = step_ids.shape
+  steps, k = step_ids.shape[0], step_ids.shape[2]
   lengths = ops.reshape(ops.convert_to_tensor(max_sequence_lengths, "int32"),
-                        (batch, 1))
-  parent = ops.tile(ops.expand_dims(ops.arange(k, dtype="int32"), 0),
-                    (batch, 1))  # where each beam is at step t: [B, K]
-  end = ops.full((batch, k), end_token, "int32")
+                        (-1, 1))
+  # where each beam is at step t: [B, K]
+  parent = ops.zeros_like(step_ids[0]) + ops.arange(k, dtype="int32")
+  end = ops.full_like(step_ids[0], end_token)
   backwards = []
   for t in range(steps - 1, -1, -1):
     inside = ops.less(t, lengths)  # [B, 1]

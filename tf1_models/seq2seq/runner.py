@@ -393,10 +393,6 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
   export_dir = export_dir or os.path.join(decoder.path, "export")
   step = serving.checkpoint_step(decoder.checkpoint)
   if export_format == "keras":
-    if decoder.model_config.beam_width:
-      raise UserError("--export_format=keras decodes greedily; drop "
-                      "--beam_width (or export the TF1 graph's beam search "
-                      "with --export_format=tf1)")
     net, decode = _keras_twin(decoder)
     return serving.export_keras_decoder(export_dir, step, decode, [net],
                                         spec, log=log)
@@ -422,42 +418,47 @@ def export_saved_model(config, export_dir=None, export_format="tf1",
 
 
 def export_onnx(decoder, export_dir=None, log=print):
-  """The Keras twin's greedy decoding as ONNX; returns the paths. Legacy:
+  """The Keras twin's decoding as ONNX; returns the paths. Legacy:
   one file per bucket, ``<export_dir>/<step>_bucket<k>.onnx``:
   ``encoder_ids`` (int32 [1, encoder_size], as ``batch_from_pairs`` lays a
   phrase out: PAD-padded, then reversed) -> ``logits`` [1, decoder_size,
   vocabulary] (each step's argmax fed back, from GO), as ``--decode`` runs
   the bucket. Dynamic: ``<export_dir>/<step>.onnx``: ``source`` [1, T] and
   ``source_length`` [1] -> the logits of ``max_length + 2`` greedy steps
-  (the TF1 decoder stops at EOS; its steps are a prefix of these)."""
+  (the TF1 decoder stops at EOS; its steps are a prefix of these); with
+  ``--beam_width``, ``<export_dir>/<step>_beam.onnx``: the same inputs ->
+  the beam search's ids [1, max_length + 2, beam_width] (after gather_tree,
+  beam 0 the best; EOS after the step at which every beam had finished)."""
   import keras  # pylint: disable=g-import-not-at-top
   from tf1_models import serving  # pylint: disable=g-import-not-at-top
-  if decoder.dynamic and decoder.model_config.beam_width:
-    raise UserError("--export_format=onnx decodes greedily; drop "
-                    "--beam_width (or export the TF1 graph's beam search "
-                    "with --export_format=tf1)")
   net, _ = _keras_twin(decoder)
   export_dir = export_dir or os.path.join(decoder.path, "export")
   step = serving.checkpoint_step(decoder.checkpoint)
   if decoder.dynamic:
+    cfg = decoder.model_config
     net.decoder.score_mask_value = float(np.finfo(np.float32).min)
-    steps = dynamic_hparams(decoder.model_config,
-                            len(decoder.vocab)).max_iterations
+    steps = dynamic_hparams(cfg, len(decoder.vocab)).max_iterations
 
-    class GreedyDynamic(keras.layers.Layer):
-      """``greedy_logits`` as a layer (a functional model can hold it)."""
+    class Dynamic(keras.layers.Layer):
+      """``greedy_logits``, or with a beam width ``beam_ids``, as a layer
+      (a functional model can hold it)."""
 
       def call(self, source, source_length):
+        if cfg.beam_width:
+          return net.beam_ids(source, source_length, cfg.beam_width, steps,
+                              cfg.length_penalty_weight)
         return net.greedy_logits(source, source_length, steps)
 
     source = keras.Input((None,), batch_size=1, dtype="int32", name="source")
     length = keras.Input((), batch_size=1, dtype="int32",
                          name="source_length")
-    model = keras.Model([source, length],
-                        GreedyDynamic(name="greedy")(source, length),
-                        name="seq2seq_dynamic")
+    model = keras.Model(
+        [source, length], Dynamic(name="beam" if cfg.beam_width else
+                                  "greedy")(source, length),
+        name="seq2seq_dynamic")
     model([np.ones((1, 2), np.int32), np.full((1,), 2, np.int32)])
-    return [serving.export_onnx(export_dir, step, model, log=log)]
+    return [serving.export_onnx(export_dir, step, model, log=log,
+                                suffix="_beam" if cfg.beam_width else "")]
 
   class GreedyBucket(keras.layers.Layer):
     """``greedy_logits`` of one bucket as a layer (a functional model,
@@ -500,11 +501,11 @@ def bucketed(buckets, decode_in_bucket, ids):
 
 def _keras_twin(decoder):
   """The Keras twin holding the checkpoint's weights, and ``decode(ids)``:
-  its greedy ids for one phrase, as the TF1 graph's (the legacy model's in
-  ``decode()``'s bucket, as ``Seq2SeqModel.greedy_ids_for``; the dynamic
+  its ids for one phrase, as the TF1 graph's (the legacy model's greedy ids
+  in ``decode()``'s bucket, as ``Seq2SeqModel.greedy_ids_for``; the dynamic
   model's for up to ``max_length + 2`` steps, as its greedy
-  ``dynamic_decode``). TensorFlow ops around Keras calls, for a
-  ``tf.function``."""
+  ``dynamic_decode``, or with ``--beam_width`` the best beam of its beam
+  search). TensorFlow ops around Keras calls, for a ``tf.function``."""
   from tf1_models.seq2seq import convert  # pylint: disable=g-import-not-at-top
   from tf1_models.seq2seq import keras_dynamic  # pylint: disable=g-import-not-at-top
   from tf1_models.seq2seq import keras_model  # pylint: disable=g-import-not-at-top
@@ -531,8 +532,15 @@ def _keras_twin(decoder):
                                dynamic_hparams(cfg, size).max_iterations)
     return tf.cast(tf.argmax(logits[0], 1), tf.int32)
 
+  def dynamic_beam(ids):
+    """Beam 0 of the fixed-step beam search (``beam_ids``)."""
+    out = net.beam_ids(ids[None], tf.size(ids)[None], cfg.beam_width,
+                       dynamic_hparams(cfg, size).max_iterations,
+                       cfg.length_penalty_weight)
+    return tf.convert_to_tensor(out)[0, :, 0]
+
   if decoder.dynamic:
-    return net, dynamic_greedy
+    return net, dynamic_beam if cfg.beam_width else dynamic_greedy
   return net, lambda ids: bucketed(decoder.buckets, in_bucket, ids)
 
 
