@@ -134,6 +134,7 @@ def _rows(pair, rows):
                 for name, kw in rows.items()}
 
 
+TEXT8_ROWS = {"seed": {}, "--train_graph=hoisted": {"train_graph": "hoisted"}}
 W2V_ROWS = {"seed (notebook's loop)": {"vectorised_batches": False},
             "vectorised batches": {}}
 
@@ -141,8 +142,9 @@ W2V_ROWS = {"seed (notebook's loop)": {"vectorised_batches": False},
 def models():
   """name -> (load, {row name: build}); the first row is the seed's."""
   return {
-      "text8_lstm separate": _rows(_text8("separate"), {"seed": {}}),
-      "text8_lstm bigram": _rows(_text8("bigram"), {"seed": {}}),
+      "text8_lstm separate": _rows(_text8("separate"), TEXT8_ROWS),
+      "text8_lstm fused": _rows(_text8("fused"), TEXT8_ROWS),
+      "text8_lstm bigram": _rows(_text8("bigram"), TEXT8_ROWS),
       "next_char": _rows(_next_char(), {"seed": {}}),
       "seq2seq (legacy, GRU 128x2, 4 buckets)": _rows(_seq2seq(),
                                                       {"seed": {}}),
