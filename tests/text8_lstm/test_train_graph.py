@@ -1,4 +1,4 @@
-""""text8_lstm's ``--train_graph=hoisted`` against the seed's unroll on the
+"""text8_lstm's ``--train_graph=hoisted`` against the seed's unroll on the
 same weights (``--sampler=xla``: tests/text8_lstm/test_runner.py)."""
 
 import numpy as np
