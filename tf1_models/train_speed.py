@@ -145,7 +145,9 @@ def models():
       "text8_lstm separate": _rows(_text8("separate"), TEXT8_ROWS),
       "text8_lstm fused": _rows(_text8("fused"), TEXT8_ROWS),
       "text8_lstm bigram": _rows(_text8("bigram"), TEXT8_ROWS),
-      "next_char": _rows(_next_char(), {"seed": {}}),
+      "next_char (SimpleRNN 256, 100-char window)": _rows(
+          _next_char(), {"seed": {},
+                         "--train_graph=folded": {"train_graph": "folded"}}),
       "seq2seq (legacy, GRU 128x2, 4 buckets)": _rows(_seq2seq(),
                                                       {"seed": {}}),
       "word2vec skipgram": _rows(_word2vec("skipgram"), W2V_ROWS),

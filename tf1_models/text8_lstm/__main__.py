@@ -76,10 +76,7 @@ flags.DEFINE_enum("train_graph", _D.train_graph, ["seed", "hoisted"],
                   "seed: the notebook's per-step, per-gate matmuls; hoisted: "
                   "the same variables as one input matmul over all steps "
                   "and one recurrent matmul per step (README, Performance).")
-flags.DEFINE_enum("sampler", _D.sampler, ["graph", "xla"],
-                  "graph: the sampling loop as graph ops; xla: compiled "
-                  "(about a second once, then much faster; same greedy "
-                  "text, other draws at temperature > 0).")
+cli.define_sampler_flag(_D.sampler)
 flags.DEFINE_integer("num_samples", _D.num_samples, "Lines to sample.")
 flags.DEFINE_integer("length", _D.length, "Characters per sampled line.")
 flags.DEFINE_string("prime", _D.prime,
