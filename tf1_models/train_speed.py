@@ -134,7 +134,9 @@ def _rows(pair, rows):
                 for name, kw in rows.items()}
 
 
-TEXT8_ROWS = {"seed": {}, "--train_graph=hoisted": {"train_graph": "hoisted"}}
+TEXT8_ROWS = {"seed": {},
+              "--train_graph=fused_gates": {"train_graph": "fused_gates"},
+              "--train_graph=hoisted": {"train_graph": "hoisted"}}
 W2V_ROWS = {"seed (notebook's loop)": {"vectorised_batches": False},
             "vectorised batches": {}}
 
@@ -177,7 +179,8 @@ def time_steps(step, first, seconds):
       return n / elapsed, feed_s / elapsed, first + n
 
 
-def compare(name, load, rows, preset, rounds, seconds, log=print):
+def compare(name, load, rows, preset, rounds, seconds, log=print,
+            warm_up=WARM_UP):
   """Interleaved medians of every row of one model; returns
   ``{row: (steps/s, feed share)}``."""
   data = load(preset)
@@ -187,7 +190,7 @@ def compare(name, load, rows, preset, rounds, seconds, log=print):
   nxt = {row: 0 for row in rows}
   try:
     for row, step in steps.items():  # warm-up: every bucket's first run
-      nxt[row] = time_steps(step, 0, WARM_UP)[2]
+      nxt[row] = time_steps(step, 0, warm_up)[2]
     for _ in range(rounds):
       for row, step in steps.items():
         rate, share, nxt[row] = time_steps(step, nxt[row], seconds)
@@ -240,10 +243,10 @@ def category(node_name, op_type):
   return "elementwise & other"
 
 
-def profile(step, first=0, runs=5):
+def profile(step, first=0, runs=5, warm_up=WARM_UP):
   """``(wall, feed_python, session_overhead, {category: s}, {op: s})`` per
   step; op times summed over both cores' traced ops."""
-  first = time_steps(step, first, WARM_UP)[2]
+  first = time_steps(step, first, warm_up)[2]
   wall, _, first = time_steps(step, first, 1.0)
   wall = 1.0 / wall
   feed = step.feed(first)
@@ -274,12 +277,13 @@ def profile(step, first=0, runs=5):
   return wall, feed_py, overhead, by_cat, by_type
 
 
-def report_profile(name, load, rows, preset, log=print):
+def report_profile(name, load, rows, preset, log=print, warm_up=WARM_UP):
   data = load(preset)
   for row, build in rows.items():
     step = build(data, preset)
     try:
-      wall, feed_py, overhead, by_cat, by_type = profile(step)
+      wall, feed_py, overhead, by_cat, by_type = profile(step,
+                                                         warm_up=warm_up)
     finally:
       step.close()
     ops = sum(by_cat.values())
@@ -307,6 +311,8 @@ def main(argv=None):
   parser.add_argument("--rounds", type=int, default=5)
   parser.add_argument("--seconds", type=float, default=2.0,
                       help="per row per round")
+  parser.add_argument("--warm_up", type=float, default=WARM_UP,
+                      help="seconds of steps before timing each row")
   parser.add_argument("--profile", action="store_true",
                       help="print a FULL_TRACE breakdown instead")
   args = parser.parse_args(argv)
@@ -320,10 +326,10 @@ def main(argv=None):
     if wanted and not any(w in name for w in wanted):
       continue
     if args.profile:
-      report_profile(name, load, rows, args.preset)
+      report_profile(name, load, rows, args.preset, warm_up=args.warm_up)
     else:
       results[name] = compare(name, load, rows, args.preset, args.rounds,
-                              args.seconds)
+                              args.seconds, warm_up=args.warm_up)
     sys.stdout.flush()
   return results
 

@@ -1,4 +1,4 @@
-"""text8_lstm's ``--train_graph=hoisted`` against the seed's unroll on the
+"""text8_lstm's ``--train_graph=fused_gates|hoisted`` against the seed's unroll on the
 same weights (``--sampler=xla``: tests/text8_lstm/test_runner.py)."""
 
 import numpy as np
@@ -46,17 +46,19 @@ def _feed(variant):
 @pytest.mark.parametrize("variant", [
     "separate", pytest.param("fused", marks=pytest.mark.slow),
     pytest.param("bigram", marks=pytest.mark.slow)])
-def test_hoisted_equals_seed_unroll(variant):
+def test_faster_unrolls_equal_the_seed_unroll(variant):
   """Same variables (op-seeded initial weights), same carried state, same
   batch: logits, loss and every gradient within 1e-5."""
   seed = _run(variant, "seed", _feed(variant))
-  hoisted = _run(variant, "hoisted", _feed(variant))
-  assert len(seed) == len(hoisted) > 2
-  for a, b in zip(seed, hoisted):
-    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+  for train_graph in ("fused_gates", "hoisted"):
+    faster = _run(variant, train_graph, _feed(variant))
+    assert len(seed) == len(faster) > 2
+    for a, b in zip(seed, faster):
+      np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
   assert max(np.abs(d).max() for d in seed[2:]) > 1e-2  # not all zero
 
 
+@pytest.mark.slow
 def test_hoisted_keeps_the_checkpoint_names():
   names = {}
   for train_graph in model_lib.TRAIN_GRAPHS:

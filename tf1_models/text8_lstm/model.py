@@ -136,18 +136,20 @@ def _from_gates(values, state):
   return tf.sigmoid(y_output) * tf.tanh(state), state
 
 
-TRAIN_GRAPHS = ("seed", "hoisted")
+TRAIN_GRAPHS = ("seed", "fused_gates", "hoisted")
 
 
 def unroll(cell, inputs, output, state, train_graph="seed"):
   """The training unroll: the per-step outputs and the last ``(output,
-  state)``. ``seed``: ``cell`` once per step, as the notebook. ``hoisted``:
-  the gate weights as one input and one recurrent matrix
+  state)``. ``seed``: ``cell`` once per step, as the notebook.
+  ``fused_gates``: the gate weights as one input and one recurrent matrix
   (``cell.fused_weights()``; for ``separate`` a ``tf.concat`` of its
-  variables, so variables and checkpoints stay the same), the input
-  projection of all steps one ``[T*B, in] x [in, 4n]`` matmul before the
-  loop, and one ``[B, n] x [n, 4n]`` matmul per step. Same function;
-  floats round differently (tests/text8_lstm/test_train_graph.py)."""
+  variables, so variables and checkpoints stay the same), two matmuls per
+  step instead of eight: ``fused``'s own graph. ``hoisted``: the same, with
+  the input projection of all steps one ``[T*B, in] x [in, 4n]`` matmul
+  before the loop and one ``[B, n] x [n, 4n]`` matmul per step. Same
+  function; floats round differently (tests/text8_lstm/test_train_graph.py).
+  """
   if train_graph not in TRAIN_GRAPHS:
     raise ValueError("unknown train_graph %r; choose %s" %
                      (train_graph, " or ".join(TRAIN_GRAPHS)))
@@ -158,6 +160,12 @@ def unroll(cell, inputs, output, state, train_graph="seed"):
       outputs.append(output)
     return outputs, output, state
   w_x, w_m, bias = cell.fused_weights()
+  if train_graph == "fused_gates":
+    for i in inputs:
+      output, state = _from_gates(tf.matmul(i, w_x) + tf.matmul(output, w_m)
+                                  + bias, state)
+      outputs.append(output)
+    return outputs, output, state
   projected = tf.split(tf.matmul(tf.concat(inputs, 0), w_x) + bias,
                        len(inputs), axis=0)
   for x in projected:
