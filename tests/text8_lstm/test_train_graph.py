@@ -77,3 +77,6 @@ def test_unknown_train_graph_and_sampler_are_one_line_errors():
     runner.validate(config_lib.preset("test", train_graph="fast"))
   with pytest.raises(UserError, match="--sampler=jit"):
     runner.validate(config_lib.preset("test", sampler="jit"))
+  with pytest.raises(UserError, match="is for --variant=separate"):
+    runner.validate(config_lib.preset("test", variant="bigram",
+                                      train_graph="hoisted"))

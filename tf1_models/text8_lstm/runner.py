@@ -39,6 +39,11 @@ def validate(config):
   configs.require_choice("train_graph", config.train_graph,
                          model_lib.TRAIN_GRAPHS)
   configs.require_choice("sampler", config.sampler, sampling.SAMPLERS)
+  if config.train_graph != "seed" and config.variant != "separate":
+    raise UserError(
+        "--train_graph=%s is for --variant=separate (measured slower than "
+        "the seed's graph for %s: README, Performance); drop it" %
+        (config.train_graph, config.variant))
   configs.require_positive(config, ("num_nodes", "batch_size",
                                     "num_unrollings", "embedding_size",
                                     "summary_frequency", "checkpoint_every"))
