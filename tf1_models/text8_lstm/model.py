@@ -153,23 +153,21 @@ def unroll(cell, inputs, output, state, train_graph="seed"):
   if train_graph not in TRAIN_GRAPHS:
     raise ValueError("unknown train_graph %r; choose %s" %
                      (train_graph, " or ".join(TRAIN_GRAPHS)))
+  xs, step = inputs, cell
+  if train_graph != "seed":
+    w_x, w_m, bias = cell.fused_weights()
+    if train_graph == "fused_gates":
+      def step(i, o, c):
+        return _from_gates(tf.matmul(i, w_x) + tf.matmul(o, w_m) + bias, c)
+    else:
+      xs = tf.split(tf.matmul(tf.concat(inputs, 0), w_x) + bias, len(inputs),
+                    axis=0)
+
+      def step(x, o, c):
+        return _from_gates(x + tf.matmul(o, w_m), c)
   outputs = []
-  if train_graph == "seed":
-    for i in inputs:
-      output, state = cell(i, output, state)
-      outputs.append(output)
-    return outputs, output, state
-  w_x, w_m, bias = cell.fused_weights()
-  if train_graph == "fused_gates":
-    for i in inputs:
-      output, state = _from_gates(tf.matmul(i, w_x) + tf.matmul(output, w_m)
-                                  + bias, state)
-      outputs.append(output)
-    return outputs, output, state
-  projected = tf.split(tf.matmul(tf.concat(inputs, 0), w_x) + bias,
-                       len(inputs), axis=0)
-  for x in projected:
-    output, state = _from_gates(x + tf.matmul(output, w_m), state)
+  for x in xs:
+    output, state = step(x, output, state)
     outputs.append(output)
   return outputs, output, state
 
