@@ -81,6 +81,14 @@ def _fill(data, data_index, span):
   return buffer, data_index
 
 
+def _context_picks(rng, centres, num_skips, skip_window):
+  """Row i: a random order of the 2*skip_window context positions of centre
+  i (buffer positions, the centre skipped), its first ``num_skips``."""
+  picks = np.argsort(rng.random_sample((centres, 2 * skip_window)), axis=1)
+  picks = picks[:, :num_skips]
+  return picks + (picks >= skip_window)
+
+
 def skipgram_batch(data, data_index, batch_size, num_skips, skip_window, rng):
   """The notebook's ``generate_batch``: ``(batch [B], labels [B, 1],
   next data_index)``. ``rng.random_sample`` orders the context positions."""
@@ -89,11 +97,7 @@ def skipgram_batch(data, data_index, batch_size, num_skips, skip_window, rng):
   centres = batch_size // num_skips
   batch = np.empty(batch_size, np.int32)
   labels = np.empty((batch_size, 1), np.int32)
-  # Row i: a random order of the 2*skip_window context positions of centre
-  # i (buffer positions, the centre skipped); its first num_skips are used.
-  picks = np.argsort(rng.random_sample((centres, 2 * skip_window)), axis=1)
-  picks = picks[:, :num_skips]
-  picks += picks >= skip_window
+  picks = _context_picks(rng, centres, num_skips, skip_window)
   buffer, data_index = _fill(data, data_index, span)
   for i in range(centres):
     for j in range(num_skips):
@@ -133,9 +137,7 @@ def skipgram_batch_vectorised(data, data_index, batch_size, num_skips,
   check_batch_shape(batch_size, num_skips, skip_window)
   span = 2 * skip_window + 1
   centres = batch_size // num_skips
-  picks = np.argsort(rng.random_sample((centres, 2 * skip_window)), axis=1)
-  picks = picks[:, :num_skips]
-  picks += picks >= skip_window
+  picks = _context_picks(rng, centres, num_skips, skip_window)
   windows = _windows(data, data_index, centres, span)
   batch = np.repeat(windows[:, skip_window], num_skips).astype(np.int32)
   labels = np.take_along_axis(windows, picks, axis=1).astype(np.int32)
