@@ -203,7 +203,7 @@ def compare(name, load, rows, preset, rounds, seconds, log=print,
          for row in rows}
   seed = out[next(iter(rows))][0]
   for row, (rate, share) in out.items():
-    log("%-40s %-22s %9.1f steps/s  %5.2fx seed  feed in Python %4.1f%%" %
+    log("%-42s %-26s %9.1f steps/s  %5.2fx seed  feed in Python %4.1f%%" %
         (name, row, rate, rate / seed, 100 * share))
   return out
 
