@@ -101,6 +101,9 @@ if want bench; then
   python -m tf1_models.char_rnn.benchmark
   echo "== every model's sampler: graph loop vs XLA-compiled loop"
   python -m tf1_models.sampler_speed
+  echo "== the other models' training steps: seed graph vs faster paths (interleaved medians), then where a step goes"
+  python -m tf1_models.train_speed
+  python -m tf1_models.train_speed --profile
   if [ -f ../shared/perf/peers.py ]; then
     echo "== ../shared/perf/peers.py beside the project (PyTorch rows need torch; see its README)"
     python ../shared/perf/peers.py --seconds 10 --extra-path . \

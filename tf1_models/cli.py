@@ -93,6 +93,17 @@ def setup(argv, flag_values, config_module):
   return config
 
 
+def define_sampler_flag(default, applies_to=""):
+  """``--sampler=graph|xla`` of a model whose generator is
+  ``sampling.build_generator`` (``applies_to``: e.g. "TF1 runs: ")."""
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  from tf1_models import sampling  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_enum("sampler", default, list(sampling.SAMPLERS),
+                    applies_to + "graph, the generation loop as graph ops; "
+                    "xla, compiled (about a second once, then faster; same "
+                    "greedy text, other draws at temperature > 0).")
+
+
 def define_export_flags(formats, format_help):
   """``--export_dir`` and ``--export_format`` (``formats``, ``tf1`` first)
   of a model's ``--mode=export`` (``tf1_models.serving``)."""

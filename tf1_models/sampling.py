@@ -22,6 +22,8 @@ from tf1_models.pick import pick_numpy  # noqa: F401 (re-export)
 v1 = tf.compat.v1
 
 SAMPLE_OP_SEED = 1234
+# A CLI's --sampler: graph, the loop as TF1 graph ops; xla, build_generator(jit=True).
+SAMPLERS = ("graph", "xla")
 
 
 @dataclasses.dataclass

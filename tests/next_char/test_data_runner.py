@@ -114,3 +114,24 @@ def test_user_errors(tmp_path):
     runner.convert_run(str(tmp_path / "tf1"), str(tmp_path / "tf1"))
   with pytest.raises(UserError, match="--cell"):
     runner.train(_config(tmp_path, "tf1", cell="cnn"))
+
+
+@pytest.mark.slow
+def test_sampler_xla_and_folded_train_graph_on_a_run(tmp_path):
+  """A seed-graph run resumes under --train_graph=folded (same variables,
+  Adam slots); --sampler=xla writes its greedy text; bad combinations are
+  one-line errors."""
+  runner.train(_config(tmp_path, "tf1", max_steps=2), log=lambda s: None)
+  result = runner.train(_config(tmp_path, "tf1", max_steps=3,
+                                train_graph="folded"), log=lambda s: None)
+  assert result.resumed_from == 2 and result.step == 3
+  assert np.isfinite(result.loss)
+  graph = runner.sample(_config(tmp_path, "tf1"))
+  assert runner.sample(_config(tmp_path, "tf1", sampler="xla")) == graph
+  with pytest.raises(UserError, match="--train_graph=folded is for"):
+    runner.train(_config(tmp_path, "tf1", cell="gru", train_graph="folded"))
+  with pytest.raises(UserError, match="--sampler=jit"):
+    runner.train(_config(tmp_path, "tf1", sampler="jit"))
+  runner.train(_config(tmp_path, "keras"), log=lambda s: None)
+  with pytest.raises(UserError, match="--sampler=xla is for TF1 runs"):
+    runner.sample(_config(tmp_path, "keras", sampler="xla"))

@@ -147,3 +147,37 @@ def test_user_errors(corpus, runs, tmp_path):
                  log=lambda s: None)
   assert not os.path.exists(tmp_path / "x") and not os.path.exists(
       tmp_path / "y")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["separate", "bigram"])
+def test_sampler_xla_writes_the_same_greedy_text(variant, runs):
+  """``--sampler=xla`` on a trained run: the graph loop's greedy lines."""
+  config = runs[variant][0]
+  greedy = dict(temperature=0.0, prime="the ", length=30)
+  graph = runner.sample(config_lib.preset(
+      "test", **{**config.__dict__, **greedy, "sampler": "graph"}))
+  xla = runner.sample(config_lib.preset(
+      "test", **{**config.__dict__, **greedy, "sampler": "xla"}))
+  assert graph == xla and len(graph.split("\n")[0]) == 30
+
+
+@pytest.mark.slow
+def test_train_graph_hoisted_resumes_a_seed_run(corpus, runs, tmp_path):
+  """Same variables: a seed-graph run resumes under --train_graph=hoisted
+  and its first step's loss is the seed graph's to float rounding."""
+  import shutil  # pylint: disable=import-outside-toplevel
+  config = runs["separate"][0]
+  ckpt = training.RunDir(config.checkpoint_dir).latest_checkpoint()
+  step = int(ckpt.rsplit("-", 1)[1])
+  out = {}
+  for graph in ("seed", "hoisted"):
+    run = tmp_path / graph
+    shutil.copytree(config.checkpoint_dir, run)
+    _, lines = train(cfg(corpus, run, variant="separate", max_steps=step + 1,
+                         summary_frequency=1, train_graph=graph))
+    out[graph] = [l for l in lines if l.startswith("Average loss at step")]
+  assert len(out["seed"]) == len(out["hoisted"]) == 1
+  seed_loss = float(out["seed"][0].split(":")[1].split()[0])
+  hoisted_loss = float(out["hoisted"][0].split(":")[1].split()[0])
+  assert abs(seed_loss - hoisted_loss) < 1e-4

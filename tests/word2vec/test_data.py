@@ -136,3 +136,34 @@ def test_number_word_score():
   near = neighbours.nearest(normalized, [1], 3)
   assert 1 not in near[0] and set(near[0]) <= set(range(2, 10))
   assert neighbours.number_word_score(normalized, Vocabulary(others)) is None
+
+
+@pytest.mark.parametrize("batch_size,num_skips,skip_window", [
+    (128, 2, 1), (16, 4, 2), (12, 3, 3), (5, 1, 1)])
+def test_vectorised_batches_equal_the_notebook_loop(batch_size, num_skips,
+                                                    skip_window):
+  """The default (vectorised) batches are the notebook loop's, bit for bit,
+  including the random context picks, wraparound and the next index."""
+  data = np.random.RandomState(1).randint(0, 50, 37).astype(np.int32)
+  for start in (0, 5, 30, 36):
+    loop = data_lib.skipgram_batch(data, start, batch_size, num_skips,
+                                   skip_window, np.random.RandomState(start))
+    fast = data_lib.skipgram_batch_vectorised(
+        data, start, batch_size, num_skips, skip_window,
+        np.random.RandomState(start))
+    for a, b in zip(loop, fast):
+      np.testing.assert_array_equal(a, b)
+    assert [np.asarray(x).dtype for x in loop[:2]] == [
+        x.dtype for x in fast[:2]]
+    loop = data_lib.cbow_batch(data, start, batch_size, skip_window)
+    fast = data_lib.cbow_batch_vectorised(data, start, batch_size,
+                                          skip_window)
+    for a, b in zip(loop, fast):
+      np.testing.assert_array_equal(a, b)
+  for model in data_lib.MODELS:
+    args = (data, model, batch_size, num_skips, skip_window, 3)
+    loop, fast = data_lib.Batcher(*args, vectorised=False), data_lib.Batcher(
+        *args)
+    for step in (0, 1, 7, 1000):
+      for a, b in zip(loop.batch(step), fast.batch(step)):
+        np.testing.assert_array_equal(a, b)

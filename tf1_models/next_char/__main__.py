@@ -72,6 +72,12 @@ flags.DEFINE_integer("length", _D.length, "Characters to generate.")
 flags.DEFINE_float("temperature", _D.temperature,
                    "0: greedy, as the seed; otherwise sample at this "
                    "temperature.")
+cli.define_sampler_flag(_D.sampler, "TF1 runs: ")
+flags.DEFINE_enum("train_graph", _D.train_graph, ["seed", "folded"],
+                  "TF1 SimpleRNN training graph: seed, dynamic_rnn; folded, "
+                  "the same variables with the embedding folded into the "
+                  "input projection and a batched recurrent gradient "
+                  "(README, Performance).")
 flags.DEFINE_integer("seed", _D.seed, "Random seed (init and data order).")
 
 cli.define_cluster_flags()

@@ -65,6 +65,9 @@ class Config:
   prime: str = "Once upon a time"
   length: int = 500
   temperature: float = 0.0  # 0: greedy, as the seed
+  sampler: str = "graph"  # graph or xla (TF1 runs; sampling.build_generator)
+  # TF1 training graph: seed or folded (model.NextCharNet); not a MODEL_KEY
+  train_graph: str = "seed"
   # where the corpus defaults come from
   shared_corpus: str = "tinyshakespeare.txt"
   shipped_corpus: str = "shakespeare_small.txt"

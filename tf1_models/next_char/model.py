@@ -59,11 +59,75 @@ def last_valid(outputs, lengths):
   return tf.gather(outputs, lengths - 1, axis=1, batch_dims=1)
 
 
+TRAIN_GRAPHS = ("seed", "folded")
+
+
+def _rnn_recurrence(projected, lengths, h0, w_h):
+  """The SimpleRNN recurrence over ``projected [T, B, H]`` (``x W_x + b``
+  per step) with ``dynamic_rnn``'s lengths rule (past ``lengths[b]`` the
+  state is copied through), returning the last state ``[B, H]``, with a
+  hand-written gradient: a reverse loop carries only ``dh`` and keeps each
+  step's ``d pre-activation``; ``dW_h`` is then ONE ``[H, T*B] x [T*B, H]``
+  matmul instead of a small matmul and an accumulation per step."""
+
+  @tf.custom_gradient
+  def recurrence(projected, h0, w_h):
+    steps_n = tf.shape(projected)[0]
+
+    def body(t, h, hs):
+      new = tf.tanh(tf.add(projected[t], tf.matmul(h, w_h)))
+      h = tf.where((t < lengths)[:, None], new, h)
+      return t + 1, h, hs.write(t, h)
+
+    _, h_last, hs = tf.while_loop(
+        lambda t, *_: t < steps_n, body,
+        (tf.constant(0), h0, tf.TensorArray(tf.float32, size=steps_n)))
+    hs = hs.stack()
+
+    def grad(d_h_last):
+      def back(t, dh, d_pres):
+        live = (t < lengths)[:, None]
+        d_pre = tf.where(live, dh * (1.0 - hs[t] * hs[t]), tf.zeros_like(dh))
+        dh = tf.where(live, tf.matmul(d_pre, w_h, transpose_b=True), dh)
+        return t - 1, dh, d_pres.write(t, d_pre)
+
+      _, dh0, d_pres = tf.while_loop(
+          lambda t, *_: t >= 0, back,
+          (steps_n - 1, d_h_last, tf.TensorArray(tf.float32, size=steps_n)))
+      d_pres = d_pres.stack()
+      units = h0.shape[-1]
+      h_prev = tf.reshape(tf.concat([h0[None], hs[:-1]], 0), [-1, units])
+      d_w_h = tf.matmul(h_prev, tf.reshape(d_pres, [-1, units]),
+                        transpose_a=True)
+      return d_pres, dh0, d_w_h
+
+    return h_last, grad
+
+  return recurrence(projected, h0, w_h)
+
+
 class NextCharNet(object):
-  """Embedding -> (bi)directional RNN with lengths -> dense logits."""
+  """Embedding -> (bi)directional RNN with lengths -> dense logits.
+
+  ``train_graph``: ``seed``, the graph above; ``folded`` (SimpleRNN,
+  one direction): the same variables (``rnn/basic_rnn_cell/kernel`` and
+  ``bias``), but the embedding folded into the input projection (``table =
+  embedding W_x + b``, ``[V, E] x [E, H]`` once instead of ``[B*T, E] x [E,
+  H]``: a row of the product is the product of the row), each step's
+  projection a row lookup, and ``_rnn_recurrence``'s batched ``dW_h``. The
+  features are the last state, which is ``outputs[b, lengths[b] - 1]``.
+  Same function up to float rounding (tests/next_char/test_train_graph.py).
+  """
 
   def __init__(self, vocab_size, cell="rnn", bidirectional=False,
-               embedding_dim=256, rnn_size=256):
+               embedding_dim=256, rnn_size=256, train_graph="seed"):
+    if train_graph not in TRAIN_GRAPHS:
+      raise ValueError("unknown train_graph %r; choose %s" %
+                       (train_graph, " or ".join(TRAIN_GRAPHS)))
+    if train_graph != "seed" and (cell != "rnn" or bidirectional):
+      raise ValueError("train_graph %r is for the one-direction SimpleRNN "
+                       "(cell rnn, not bidirectional)" % train_graph)
+    self.train_graph = train_graph
     self.vocab_size = vocab_size
     self.bidirectional = bidirectional
     self.embedding_dim = embedding_dim
@@ -80,6 +144,8 @@ class NextCharNet(object):
       self.embedding = v1.get_variable(
           "embedding", [self.vocab_size, self.embedding_dim],
           initializer=v1.random_uniform_initializer(-0.05, 0.05))
+    if self.train_graph == "folded":
+      return self._end_points(self._folded_features(ids, lengths), None)
     x = tf.nn.embedding_lookup(self.embedding, ids)
     if self.bidirectional:
       outputs, _ = v1.nn.bidirectional_dynamic_rnn(
@@ -90,9 +156,23 @@ class NextCharNet(object):
       outputs, _ = v1.nn.dynamic_rnn(self.fw, x, sequence_length=lengths,
                                      dtype=tf.float32)
       features = last_valid(outputs, lengths)
+    return self._end_points(features, outputs)
+
+  def _end_points(self, features, outputs):
     logits = self.dense(features)
     return {"outputs": outputs, "features": features, "logits": logits,
             "probs": tf.nn.softmax(logits)}
+
+  def _folded_features(self, ids, lengths):
+    cell, depth = self.fw, self.embedding_dim
+    with v1.variable_scope("rnn"):  # dynamic_rnn's scope: the same names
+      with cell._enter_scope(None, tf.zeros([1, depth])):  # pylint: disable=protected-access
+        pass  # builds the cell's variables
+    kernel, bias = cell._kernel, cell._bias  # pylint: disable=protected-access
+    table = tf.nn.bias_add(tf.matmul(self.embedding, kernel[:depth]), bias)
+    projected = tf.gather(table, tf.transpose(ids))  # [T, B, H]
+    h0 = tf.zeros([tf.shape(ids)[0], cell.output_size])
+    return _rnn_recurrence(projected, lengths, h0, kernel[depth:])
 
 
 def full_lengths(ids):
@@ -104,15 +184,17 @@ def full_lengths(ids):
 
 def build_graph(vocab_size, cell="rnn", bidirectional=False,
                 embedding_dim=256, rnn_size=256, learning_rate=None,
-                wrap_optimizer=None):
+                wrap_optimizer=None, train_graph="seed"):
   """Placeholders ``ids [B, T]`` (int32), ``lengths [B]`` (default: T) and,
   with ``learning_rate``, ``targets [B]`` plus ``loss``, ``train_op`` and
   ``global_step``. Call inside a fresh ``tf.Graph``. ``wrap_optimizer``:
   ``optimizer -> optimizer`` (a distributed run's ``SyncReplicasOptimizer``;
-  ``optimizer`` stays the Adam whose slots the checkpoint holds)."""
+  ``optimizer`` stays the Adam whose slots the checkpoint holds;
+  ``train_graph``: see ``NextCharNet``)."""
   ids = v1.placeholder(tf.int32, [None, None], name="ids")
   lengths = full_lengths(ids)
-  net = NextCharNet(vocab_size, cell, bidirectional, embedding_dim, rnn_size)
+  net = NextCharNet(vocab_size, cell, bidirectional, embedding_dim, rnn_size,
+                    train_graph)
   end_points = net(ids, lengths)
   end_points.update(ids=ids, lengths=lengths, net=net)
   if learning_rate is not None:

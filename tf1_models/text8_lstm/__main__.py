@@ -72,6 +72,13 @@ flags.DEFINE_boolean("tf1_ref_state", _D.tf1_ref_state,
                      "Carry the state in TF 1.x ref variables, reproducing "
                      "TF 1.x's gradient at the first unrolled step exactly "
                      "(see model.py).")
+flags.DEFINE_enum("train_graph", _D.train_graph,
+                  ["seed", "fused_gates", "hoisted"],
+                  "seed: the notebook's per-step, per-gate matmuls; "
+                  "fused_gates: the same variables concatenated, two matmuls "
+                  "per step; hoisted: one input matmul over all steps and "
+                  "one recurrent matmul per step (README, Performance).")
+cli.define_sampler_flag(_D.sampler)
 flags.DEFINE_integer("num_samples", _D.num_samples, "Lines to sample.")
 flags.DEFINE_integer("length", _D.length, "Characters per sampled line.")
 flags.DEFINE_string("prime", _D.prime,

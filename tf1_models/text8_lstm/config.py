@@ -61,6 +61,9 @@ class Config:
   sample_every: int = 1000  # 0: never sample during training
   seed: int = 0
   tf1_ref_state: bool = False  # TF 1.x ref-variable gradient (model.py)
+  # seed or hoisted (model.unroll); not a MODEL_KEY: same checkpoint
+  train_graph: str = "seed"
+  sampler: str = "graph"  # graph or xla (sampling.build_generator's jit)
   # sampling (the notebook: 5 lines of 80 characters, random first letter)
   num_samples: int = 5
   length: int = 80

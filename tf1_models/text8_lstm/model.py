@@ -89,6 +89,13 @@ class SeparateCell(object):
     v = self.vars
     return tf.matmul(i, v[g + "x"]) + tf.matmul(o, v[g + "m"]) + v[g + "b"]
 
+  def fused_weights(self):
+    """``(input [in, 4n], recurrent [n, 4n], bias [1, 4n])``: the twelve
+    variables concatenated gate by gate in the graph (order i, f, c, o), the
+    layout ``FusedCell`` holds as variables."""
+    return tuple(tf.concat([self.vars[g + kind] for g in GATES], 1)
+                 for kind in ("x", "m", "b"))
+
   def __call__(self, i, o, state):
     input_gate = tf.sigmoid(self._pre("i", i, o))
     forget_gate = tf.sigmoid(self._pre("f", i, o))
@@ -113,14 +120,56 @@ class FusedCell(object):
         "output_weights": tf.Variable(m, name="output_weights"),
         "bias": tf.Variable(tf.zeros([1, 4 * num_nodes]), name="bias")}
 
+  def fused_weights(self):
+    return tuple(self.vars[name] for name in FUSED_NAMES)
+
   def __call__(self, i, o, state):
     v = self.vars
-    values = (tf.matmul(i, v["input_weights"]) +
-              tf.matmul(o, v["output_weights"]) + v["bias"])
-    y_input, y_forget, update, y_output = tf.split(values, 4, axis=1)
-    state = tf.sigmoid(y_forget) * state + tf.sigmoid(y_input) * tf.tanh(
-        update)
-    return tf.sigmoid(y_output) * tf.tanh(state), state
+    return _from_gates(tf.matmul(i, v["input_weights"]) +
+                       tf.matmul(o, v["output_weights"]) + v["bias"], state)
+
+
+def _from_gates(values, state):
+  """``(output, state)`` from the pre-activations ``[B, 4n]`` (i, f, c, o)."""
+  y_input, y_forget, update, y_output = tf.split(values, 4, axis=1)
+  state = tf.sigmoid(y_forget) * state + tf.sigmoid(y_input) * tf.tanh(update)
+  return tf.sigmoid(y_output) * tf.tanh(state), state
+
+
+TRAIN_GRAPHS = ("seed", "fused_gates", "hoisted")
+
+
+def unroll(cell, inputs, output, state, train_graph="seed"):
+  """The training unroll: the per-step outputs and the last ``(output,
+  state)``. ``seed``: ``cell`` once per step, as the notebook.
+  ``fused_gates``: the gate weights as one input and one recurrent matrix
+  (``cell.fused_weights()``; for ``separate`` a ``tf.concat`` of its
+  variables, so variables and checkpoints stay the same), two matmuls per
+  step instead of eight: ``fused``'s own graph. ``hoisted``: the same, with
+  the input projection of all steps one ``[T*B, in] x [in, 4n]`` matmul
+  before the loop and one ``[B, n] x [n, 4n]`` matmul per step. Same
+  function; floats round differently (tests/text8_lstm/test_train_graph.py).
+  """
+  if train_graph not in TRAIN_GRAPHS:
+    raise ValueError("unknown train_graph %r; choose %s" %
+                     (train_graph, " or ".join(TRAIN_GRAPHS)))
+  xs, step = inputs, cell
+  if train_graph != "seed":
+    w_x, w_m, bias = cell.fused_weights()
+    if train_graph == "fused_gates":
+      def step(i, o, c):
+        return _from_gates(tf.matmul(i, w_x) + tf.matmul(o, w_m) + bias, c)
+    else:
+      xs = tf.split(tf.matmul(tf.concat(inputs, 0), w_x) + bias, len(inputs),
+                    axis=0)
+
+      def step(x, o, c):
+        return _from_gates(x + tf.matmul(o, w_m), c)
+  outputs = []
+  for x in xs:
+    output, state = step(x, output, state)
+    outputs.append(output)
+  return outputs, output, state
 
 
 @dataclasses.dataclass
@@ -158,13 +207,14 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
                 embedding_size=128, keep_prob=1.0, learning_rate=10.0,
                 decay_steps=5000, decay_rate=0.1, clip_norm=1.25,
                 with_generator=True, ref_state=False, generator_inputs=None,
-                replication=None):
+                replication=None, train_graph="seed", sampler="graph"):
   """Build the notebook's graph for ``variant`` in the default graph
   (``ref_state``: carry the state in TF 1.x ref variables, see above;
   ``generator_inputs``: see ``sampling.build_generator``; ``replication``:
   a ``distributed.Replication`` for one worker of a distributed run, which
   keeps the carried training state on the worker, in ``LOCAL_VARIABLES``,
-  and wraps the optimizer)."""
+  and wraps the optimizer; ``train_graph``: see ``unroll``; ``sampler``:
+  ``graph``, the generator's loop as graph ops, or ``xla``, compiled)."""
   def state_variable(shape, name, trainable, local=False):
     if local and replication is not None:
       with replication.worker_local():
@@ -208,11 +258,8 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
                   for _ in range(num_unrollings + 1)]
     inputs, train_labels = train_data[:num_unrollings], train_data[1:]
 
-  outputs = []
-  output, state = saved_output, saved_state
-  for i in inputs:
-    output, state = cell(i, output, state)
-    outputs.append(output)
+  outputs, output, state = unroll(cell, inputs, saved_output, saved_state,
+                                  train_graph)
   with tf.control_dependencies([saved_output.assign(output),
                                 saved_state.assign(state)]):
     features = _dropout(tf.concat(outputs, 0), keep_prob, 0)
@@ -258,8 +305,11 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
 
   generator = None
   if with_generator:
+    if sampler not in sampling.SAMPLERS:
+      raise ValueError("unknown sampler %r; choose graph or xla" % sampler)
     generator = build_generator(cell, (w, b), embeddings, num_nodes,
-                                inputs=generator_inputs)
+                                inputs=generator_inputs,
+                                jit=sampler == "xla")
   return Graph(
       train_data=train_data, train_labels=train_labels, logits=logits,
       loss=loss, train_op=train_op, global_step=global_step,

@@ -18,8 +18,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tf1_models import (configs, corpus, distributed, serving, tf1_weights,
-                        training)
+from tf1_models import (configs, corpus, distributed, sampling, serving,
+                        tf1_weights, training)
 from tf1_models.errors import UserError
 from tf1_models.text8_lstm import data as data_lib
 from tf1_models.text8_lstm import model as model_lib
@@ -36,6 +36,14 @@ def checkpoint_dir(config):
 
 def validate(config):
   configs.require_choice("variant", config.variant, VARIANTS)
+  configs.require_choice("train_graph", config.train_graph,
+                         model_lib.TRAIN_GRAPHS)
+  configs.require_choice("sampler", config.sampler, sampling.SAMPLERS)
+  if config.train_graph != "seed" and config.variant != "separate":
+    raise UserError(
+        "--train_graph=%s is for --variant=separate (measured slower than "
+        "the seed's graph for %s: README, Performance); drop it" %
+        (config.train_graph, config.variant))
   configs.require_positive(config, ("num_nodes", "batch_size",
                                     "num_unrollings", "embedding_size",
                                     "summary_frequency", "checkpoint_every"))
@@ -65,7 +73,7 @@ def run_meta(config):
 
 
 def build_graph(cfg, config=None, with_generator=True, generator_inputs=None,
-                replication=None):
+                replication=None, sampler="graph"):
   """``model.build_graph`` for a ``model_config()`` dict (and the training
   hyper-parameters of ``config`` when given; ``replication``: one worker of a
   distributed run)."""
@@ -73,13 +81,15 @@ def build_graph(cfg, config=None, with_generator=True, generator_inputs=None,
   if config is not None:
     kw = dict(learning_rate=config.learning_rate,
               decay_steps=config.decay_steps, decay_rate=config.decay_rate,
-              clip_norm=config.clip_norm, ref_state=config.tf1_ref_state)
+              clip_norm=config.clip_norm, ref_state=config.tf1_ref_state,
+              train_graph=config.train_graph)
   return model_lib.build_graph(
       cfg["variant"], num_nodes=cfg["num_nodes"],
       batch_size=cfg["batch_size"], num_unrollings=cfg["num_unrollings"],
       embedding_size=cfg["embedding_size"] or 0,
       keep_prob=cfg["keep_prob"] or 1.0, with_generator=with_generator,
-      generator_inputs=generator_inputs, replication=replication, **kw)
+      generator_inputs=generator_inputs, replication=replication,
+      sampler=sampler, **kw)
 
 
 def feed_for(g, variant, data, step):
@@ -137,7 +147,8 @@ def build_train_task(config, data, log=print, replication=None):
   graph = tf.Graph()
   with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
-    g = build_graph(config.model_config(), config, replication=replication)
+    g = build_graph(config.model_config(), config, replication=replication,
+                    sampler=config.sampler)
   variant = config.variant
   rows = slice(None)
   if replication is not None:
@@ -225,7 +236,7 @@ def sample(config, log=print):
   graph = tf.Graph()
   with graph.as_default():
     v1.set_random_seed(config.seed)
-    g = build_graph(meta["config"])
+    g = build_graph(meta["config"], sampler=config.sampler)
   with v1.Session(graph=graph) as sess:
     restore(sess, ckpt)
     lines = sample_lines(sess, g, config, np.random.RandomState(config.seed))

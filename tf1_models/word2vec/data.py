@@ -81,6 +81,14 @@ def _fill(data, data_index, span):
   return buffer, data_index
 
 
+def _context_picks(rng, centres, num_skips, skip_window):
+  """Row i: a random order of the 2*skip_window context positions of centre
+  i (buffer positions, the centre skipped), its first ``num_skips``."""
+  picks = np.argsort(rng.random_sample((centres, 2 * skip_window)), axis=1)
+  picks = picks[:, :num_skips]
+  return picks + (picks >= skip_window)
+
+
 def skipgram_batch(data, data_index, batch_size, num_skips, skip_window, rng):
   """The notebook's ``generate_batch``: ``(batch [B], labels [B, 1],
   next data_index)``. ``rng.random_sample`` orders the context positions."""
@@ -89,11 +97,7 @@ def skipgram_batch(data, data_index, batch_size, num_skips, skip_window, rng):
   centres = batch_size // num_skips
   batch = np.empty(batch_size, np.int32)
   labels = np.empty((batch_size, 1), np.int32)
-  # Row i: a random order of the 2*skip_window context positions of centre
-  # i (buffer positions, the centre skipped); its first num_skips are used.
-  picks = np.argsort(rng.random_sample((centres, 2 * skip_window)), axis=1)
-  picks = picks[:, :num_skips]
-  picks += picks >= skip_window
+  picks = _context_picks(rng, centres, num_skips, skip_window)
   buffer, data_index = _fill(data, data_index, span)
   for i in range(centres):
     for j in range(num_skips):
@@ -119,11 +123,48 @@ def cbow_batch(data, data_index, batch_size, skip_window):
   return context, labels, data_index
 
 
+def _windows(data, data_index, count, span):
+  """``[count, span]``: row ``i`` is the buffer ``skipgram_batch`` and
+  ``cbow_batch`` hold for their ``i``-th centre word (wrapping around)."""
+  rows = data_index + np.arange(count)[:, None] + np.arange(span)[None, :]
+  return data[rows % len(data)]
+
+
+def skipgram_batch_vectorised(data, data_index, batch_size, num_skips,
+                              skip_window, rng):
+  """``skipgram_batch`` without its Python loop: the same arrays and next
+  ``data_index`` for the same ``rng`` state (tests/word2vec/test_data.py)."""
+  check_batch_shape(batch_size, num_skips, skip_window)
+  span = 2 * skip_window + 1
+  centres = batch_size // num_skips
+  picks = _context_picks(rng, centres, num_skips, skip_window)
+  windows = _windows(data, data_index, centres, span)
+  batch = np.repeat(windows[:, skip_window], num_skips).astype(np.int32)
+  labels = np.take_along_axis(windows, picks, axis=1).astype(np.int32)
+  return (batch, labels.reshape(batch_size, 1),
+          (data_index + span + centres) % len(data))
+
+
+def cbow_batch_vectorised(data, data_index, batch_size, skip_window):
+  """``cbow_batch`` without its Python loop (same arrays, same index)."""
+  span = 2 * skip_window + 1
+  windows = _windows(data, data_index, batch_size, span)
+  context = np.delete(windows, skip_window, axis=1).astype(np.int32)
+  labels = windows[:, skip_window:skip_window + 1].astype(np.int32)
+  return context, labels, (data_index + span + batch_size) % len(data)
+
+
 class Batcher(object):
-  """The batch of any global step, as a pure function of the step."""
+  """The batch of any global step, as a pure function of the step.
+
+  ``vectorised`` (default): the batch built with NumPy indexing
+  (``*_batch_vectorised``); False: the notebook's loop over a deque. Both
+  give identical arrays; the loop and a fresh ``RandomState`` per batch took
+  about a quarter of a skip-gram training step
+  (``python -m tf1_models.train_speed --models=word2vec``)."""
 
   def __init__(self, data, model, batch_size, num_skips, skip_window,
-               seed=0):
+               seed=0, vectorised=True):
     if model not in MODELS:
       raise ValueError("unknown model %r; choose skipgram or cbow" % model)
     check_batch_shape(batch_size, num_skips, skip_window)
@@ -139,6 +180,8 @@ class Batcher(object):
     self.num_skips = num_skips
     self.skip_window = skip_window
     self.seed = seed
+    self.vectorised = vectorised
+    self._rng = np.random.RandomState()
     per_batch = batch_size // num_skips if model == "skipgram" else batch_size
     self.advance = span + per_batch  # words a batch moves data_index on
 
@@ -152,8 +195,15 @@ class Batcher(object):
   def batch(self, step):
     start = self.data_index(step)
     if self.model == "cbow":
-      return cbow_batch(self.data, start, self.batch_size,
-                        self.skip_window)[:2]
-    rng = np.random.RandomState([self.seed, int(step)])
-    return skipgram_batch(self.data, start, self.batch_size, self.num_skips,
-                          self.skip_window, rng)[:2]
+      cbow = cbow_batch_vectorised if self.vectorised else cbow_batch
+      return cbow(self.data, start, self.batch_size, self.skip_window)[:2]
+    if not self.vectorised:
+      return skipgram_batch(self.data, start, self.batch_size,
+                            self.num_skips, self.skip_window,
+                            np.random.RandomState([self.seed, int(step)]))[:2]
+    # Re-seeding one RandomState gives the stream a new RandomState([seed,
+    # step]) would, in a tenth of the time (constructing one: 0.2 ms).
+    self._rng.seed([self.seed, int(step)])
+    return skipgram_batch_vectorised(self.data, start, self.batch_size,
+                                     self.num_skips, self.skip_window,
+                                     self._rng)[:2]

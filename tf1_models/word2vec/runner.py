@@ -87,12 +87,14 @@ def _meta(config, vocab, valid):
           "vocab": vocab.to_json(), "valid_examples": valid}
 
 
-def build_train_task(config, dataset, valid, log=print, replication=None):
+def build_train_task(config, dataset, valid, log=print, replication=None,
+                     vectorised_batches=True):
   """The notebook's graph, fresh, wrapped as a ``TrainTask``
-  (``replication``: one worker of a distributed run)."""
+  (``replication``: one worker of a distributed run; ``vectorised_batches``
+  False: build batches with the notebook's loop, same arrays, slower)."""
   batcher = data_lib.Batcher(dataset.data, config.model, config.batch_size,
                              config.num_skips, config.skip_window,
-                             config.seed)
+                             config.seed, vectorised=vectorised_batches)
   graph = tf.Graph()
   with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
