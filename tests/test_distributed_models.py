@@ -52,12 +52,14 @@ def _by_name(feed):
 
 
 def _one_step_on_both_batches(config, build, names_graph, first_feeds,
-                              skip=()):
+                              skip=(), probe=None):
   """Load checkpoint 0 into the single-process task ``build(config with
   twice the batch)``, run one step on ``first_feeds`` (each worker's first
   feed, by placeholder name) concatenated, and compare every variable with
   the chief's checkpoint 1 (``skip``: names compared by the caller). Also:
-  the checkpoint has exactly ``names_graph``'s variables."""
+  the checkpoint has exactly ``names_graph``'s variables. ``probe``: a
+  tensor name of the single-process graph, evaluated by that step, whose
+  value is returned as ``values["probe"]``."""
   before, after = _checkpoint(config, 0), _checkpoint(config, 1)
   names = sorted(v.op.name for v in _variables(names_graph)[0])
   assert sorted(after.get_variable_to_shape_map()) == names
@@ -71,12 +73,17 @@ def _one_step_on_both_batches(config, build, names_graph, first_feeds,
     for var in variables:
       if var.op.name not in skip:
         var.load(before.get_tensor(var.op.name), sess)
-    sess.run(double.train_op, feed)
+    fetches = {"train_op": double.train_op}
+    if probe is not None:
+      fetches["probe"] = double.graph.get_tensor_by_name(probe)
+    out = sess.run(fetches, feed)
     values = {v.op.name: sess.run(v) for v in variables}
   for name, value in values.items():
     if name not in skip:
       np.testing.assert_allclose(value, after.get_tensor(name), rtol=1e-5,
                                  atol=1e-6, err_msg=name)
+  if probe is not None:
+    values["probe"] = out["probe"]
   return values, after
 
 
@@ -127,25 +134,31 @@ def test_next_char_synchronous_step_equals_one_process_step(tmp_path):
                        log=QUIET).startswith("the")
 
 
+@pytest.mark.parametrize("clip_norm", [
+    1e6, pytest.param(0.05, marks=pytest.mark.slow, id="above_the_clip")])
 def test_text8_workers_keep_their_own_state_and_step_like_one_process(
-    tmp_path):
+    tmp_path, clip_norm):
   """Worker i trains on rows i*B.. of the single-process batches of 2B rows,
   and keeps its carried LSTM state on itself (not on the ps): the step
   equals one process's step on the 2B-row batch, and the chief's saved
-  state is the first B rows of that process's state. (Each worker clips its
-  own gradient before averaging; clip_norm is set high here so that the
-  clipping, which one process applies to the whole batch, does not act.)"""
+  state is the first B rows of that process's state. Below the clip and
+  above it: the chief clips the workers' averaged gradient, as one process
+  clips its batch's."""
   from tf1_models.text8_lstm import config as config_lib
   from tf1_models.text8_lstm import runner
   config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=1,
                              checkpoint_dir=str(tmp_path / "run"),
                              checkpoint_every=1, variant="fused",
-                             clip_norm=1e6)
+                             clip_norm=clip_norm)
   train_in_cluster(runner.train, config)
 
+  built = []
+
   def build(cfg):
-    data = runner.load_data(cfg, QUIET)
-    return runner.build_train_task(cfg, data, QUIET)[0]
+    task, g = runner.build_train_task(cfg, runner.load_data(cfg, QUIET),
+                                      QUIET)
+    built.append(g)
+    return task
 
   one = build(config)
   state = ("saved_output", "saved_state")

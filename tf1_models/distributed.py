@@ -166,6 +166,21 @@ class Replication(object):
     self._sync = _SyncOptimizer(optimizer, self.cluster.num_workers)
     return self._sync
 
+  def clipping_optimizer(self, optimizer, clip_norm):
+    """``optimizer(optimizer)`` for a model that clips its gradients by
+    their global norm ``clip_norm``: ``(optimizer, clip_here)``.
+
+    Synchronously, the average of the workers' gradients is clipped inside
+    the update the chief applies (``_ClipInUpdate``), so a step is one
+    process's clipped step on all the workers' examples together, also
+    above the clip; the worker then sends its gradient unclipped
+    (``clip_here`` False). Asynchronously each worker's update is its own
+    batch's, clipped by the worker as one process clips (``clip_here``
+    True)."""
+    if not self.cluster.sync_replicas:
+      return self.optimizer(optimizer), True
+    return self.optimizer(_ClipInUpdate(optimizer, clip_norm)), False
+
   def hooks(self):
     """The session hooks (call in the graph, before the session starts).
 
@@ -265,6 +280,28 @@ class _SyncOptimizer(object):
       tokens = v1.FIFOQueue(-1, global_step.dtype.base_dtype, shapes=(),
                             shared_name="sync_token_q")
       return v1.assign(local_step, tokens.dequeue()).op
+
+  def __getattr__(self, name):
+    return getattr(self._optimizer, name)
+
+
+class _ClipInUpdate(object):
+  """``optimizer`` whose ``apply_gradients`` first clips the gradients by
+  their global norm (what ``SyncReplicasOptimizer`` wraps: it clips the
+  averaged gradient). A norm over a dense gradient: an embedding's
+  ``IndexedSlices`` gradient, which one process clips with every repeated
+  row counted apart, arrives here already summed (``_dense``), so a model
+  with an embedding clips slightly differently from one process."""
+
+  def __init__(self, optimizer, clip_norm):
+    self._optimizer = optimizer
+    self._clip_norm = clip_norm
+
+  def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+    grads, variables = zip(*grads_and_vars)
+    clipped, _ = tf.clip_by_global_norm(grads, self._clip_norm)
+    return self._optimizer.apply_gradients(
+        zip(clipped, variables), global_step=global_step, name=name)
 
   def __getattr__(self, name):
     return getattr(self._optimizer, name)
