@@ -2,8 +2,6 @@
 real processes of their command lines on localhost: 1 ps + 2 workers, tiny
 presets (slow tier)."""
 
-import os
-import subprocess
 
 import pytest
 import tensorflow as tf
