@@ -10,14 +10,16 @@ resumes from it.
 """
 
 import dataclasses
+import importlib
 import os
+import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from tf1_models import distributed
-from tests.cluster_helpers import train_in_cluster
+from tests.cluster_helpers import train_in_cluster, worker_losses
 
 v1 = tf.compat.v1
 QUIET = lambda *_: None  # noqa: E731
@@ -314,3 +316,44 @@ def test_every_model_takes_the_cluster_flags(model):
   assert proc.returncode != 0
   assert "--job_name must be ps or worker" in proc.stderr
   assert "Traceback" not in proc.stderr
+
+
+# Each model's tiny preset, logging every step, for 40 asynchronous steps.
+ASYNC = {
+    # (SGD at the preset's rate 10 is too fast for stale gradients.)
+    "text8_lstm": dict(variant="fused", summary_frequency=1,
+                       checkpoint_every=20, learning_rate=2.0),
+    "word2vec": dict(log_every=1, checkpoint_every=20),
+    "seq2seq": dict(log_every=1, steps_per_checkpoint=20),
+    "next_char": dict(log_every=1, checkpoint_every=20, epochs=0),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(ASYNC))
+def test_asynchronous_workers_lower_the_loss_and_one_process_resumes(
+    model, tmp_path):
+  """``--nosync_replicas``: each worker updates the variables on its own
+  (1 ps + 2 workers, 40 global steps); the loss falls, and one process
+  resumes from the chief's last checkpoint."""
+  config_lib = importlib.import_module("tf1_models.%s.config" % model)
+  runner = importlib.import_module("tf1_models.%s.runner" % model)
+  config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=40,
+                             checkpoint_dir=str(tmp_path / "run"),
+                             **ASYNC[model])
+  lines = []
+  train_in_cluster(runner.train, config, last_step=40, sync_replicas=False,
+                   timeout=240, log=lines.append)
+  assert any("1 ps + 2 workers (asynchronous)" in l for l in lines)
+  # Both workers' losses, in global-step order.
+  out = "\n".join(lines)
+  losses = [loss for _, loss in sorted(worker_losses(out, 0) +
+                                       worker_losses(out, 1))]
+  assert len(losses) >= 30, lines
+  assert np.mean(losses[-10:]) < np.mean(losses[:10]), losses
+  last = int(re.search(r"-(\d+)$", tf.train.latest_checkpoint(
+      config.checkpoint_dir)).group(1))
+  assert last >= 40
+  more = runner.train(dataclasses.replace(config, max_steps=last + 1),
+                      log=QUIET)
+  assert (more.resumed_from, more.step) == (last, last + 1)
