@@ -15,11 +15,12 @@ from tf1_models import distributed
 
 
 def train_in_cluster(train, config, last_step=1, sync_replicas=True,
-                     timeout=60, log=None):
+                     timeout=60, logs=None):
   """``train(config, cluster=...)`` on 2 workers of a fresh 1 ps + 2 worker
   cluster (threads), to global step ``last_step`` (synchronous updates, or
   asynchronous ones with ``sync_replicas=False``); returns the chief's
-  ``TrainResult``. ``log``: gets both workers' log lines."""
+  ``TrainResult``. ``logs``: a dict that gets each worker's log lines, a
+  list per task index."""
   ps, w0, w1 = distributed.free_local_hosts(3)
   clusters = [distributed.Cluster.from_flags(ps, w0 + "," + w1, job, i,
                                              sync_replicas=sync_replicas)
@@ -29,8 +30,9 @@ def train_in_cluster(train, config, last_step=1, sync_replicas=True,
 
   def worker(cluster):
     try:
-      results[cluster.task_index] = train(
-          config, log=log or (lambda *_: None), cluster=cluster)
+      log = (lambda *_: None) if logs is None else logs.setdefault(
+          cluster.task_index, []).append
+      results[cluster.task_index] = train(config, log=log, cluster=cluster)
     except Exception as e:  # pylint: disable=broad-except
       errors.append(e)
 

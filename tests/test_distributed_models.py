@@ -341,9 +341,10 @@ def test_asynchronous_workers_lower_the_loss_and_one_process_resumes(
   config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=40,
                              checkpoint_dir=str(tmp_path / "run"),
                              **ASYNC[model])
-  lines = []
+  logs = {}
   train_in_cluster(runner.train, config, last_step=40, sync_replicas=False,
-                   timeout=240, log=lines.append)
+                   timeout=240, logs=logs)
+  lines = logs[0] + logs[1]
   assert any("1 ps + 2 workers (asynchronous)" in l for l in lines)
   # Both workers' losses, in global-step order.
   out = "\n".join(lines)
@@ -357,3 +358,66 @@ def test_asynchronous_workers_lower_the_loss_and_one_process_resumes(
   more = runner.train(dataclasses.replace(config, max_steps=last + 1),
                       log=QUIET)
   assert (more.resumed_from, more.step) == (last, last + 1)
+
+
+@pytest.mark.slow
+def test_the_chief_does_the_after_step_work_of_one_process(tmp_path):
+  """In a synchronous cluster the chief, and only it, does what one process
+  does after its steps: text8_lstm's summaries, samples and validation,
+  word2vec's neighbours, evaluation at the checkpoints and the end (the
+  metrics returned)."""
+  from tf1_models.text8_lstm import config as text8_config
+  from tf1_models.text8_lstm import runner as text8
+  from tf1_models.word2vec import config as word2vec_config
+  from tf1_models.word2vec import runner as word2vec
+  corpus = _corpus(tmp_path)
+  for runner, config, wanted, metric in [
+      (text8, text8_config.preset(
+          "test", corpus=corpus, checkpoint_dir=str(tmp_path / "text8"),
+          variant="fused", max_steps=5, checkpoint_every=2,
+          summary_frequency=2, sample_every=2),
+       ["Average loss at step 4:", "Minibatch perplexity:", "=" * 80,
+        "Validation set perplexity:", "eval at step 2: val_perplexity"],
+       "val_perplexity"),
+      (word2vec, word2vec_config.preset(
+          "test", corpus=corpus, checkpoint_dir=str(tmp_path / "w2v"),
+          max_steps=6, checkpoint_every=4, neighbours_every=3),
+       ["Nearest to ", "eval at step 4: number_words"], "number_words")]:
+    logs = {}
+    result = train_in_cluster(runner.train, config,
+                              last_step=config.max_steps, timeout=240,
+                              logs=logs)
+    for line in wanted:
+      assert any(l.startswith(line) for l in logs[0]), (line, logs[0])
+      assert not any(l.startswith(line) for l in logs[1]), (line, logs[1])
+    assert metric in result.metrics
+    assert any(l.startswith("eval at step %d:" % config.max_steps)
+               for l in logs[0])
+
+
+@pytest.mark.slow
+def test_seq2seq_chief_decays_the_learning_rate_once_per_window(tmp_path):
+  """seq2seq's plateau decay in a synchronous cluster: the chief alone
+  decides, once per window of steps_per_checkpoint steps, on its own
+  batches' losses; its window state and the decayed rate are in the
+  checkpoint, and the per-bucket evaluation runs on the chief."""
+  from tf1_models.seq2seq import config as config_lib
+  from tf1_models.seq2seq import runner
+  config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=12,
+                             checkpoint_dir=str(tmp_path / "run"),
+                             steps_per_checkpoint=1, learning_rate=0.5,
+                             learning_rate_decay_factor=0.5)
+  logs = {}
+  result = train_in_cluster(runner.train, config, last_step=12, timeout=240,
+                            logs=logs)
+  decays = [l for l in logs[0] if "learning rate now" in l]
+  assert decays, logs[0]  # window = 1 step: some batch loss beats the 3
+  assert not any("learning rate now" in l for l in logs[1])
+  steps = [int(re.match(r"step (\d+):", l).group(1)) for l in decays]
+  assert len(set(steps)) == len(steps)  # at most once per window
+  after = _checkpoint(config, 12)
+  np.testing.assert_allclose(after.get_tensor("Variable"),  # the rate
+                             0.5 * 0.5 ** len(decays), rtol=1e-6)
+  state = after.get_tensor("decay_on_plateau_state")
+  assert state[1] == runner.DECAY_HISTORY  # windows held
+  assert any(k.startswith("eval_ppl_bucket") for k in result.metrics)
