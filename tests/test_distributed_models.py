@@ -393,6 +393,13 @@ def test_the_chief_does_the_after_step_work_of_one_process(tmp_path):
     assert metric in result.metrics
     assert any(l.startswith("eval at step %d:" % config.max_steps)
                for l in logs[0])
+  # The chief's TensorBoard scalars: text8's extra fetches and evaluation.
+  tags = set()
+  for path in (tmp_path / "text8").glob("events.out.tfevents.*"):
+    for event in v1.train.summary_iterator(str(path)):
+      tags.update(v.tag for v in event.summary.value)
+  assert {"loss", "learning_rate", "minibatch_perplexity",
+          "val_perplexity"} <= tags, tags
 
 
 @pytest.mark.slow

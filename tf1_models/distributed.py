@@ -40,6 +40,7 @@ import threading
 import time
 from typing import Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from tf1_models import training
@@ -472,8 +473,11 @@ def train(task, run_dir, meta, loop, replication, server):
         previous, step = step, int(raw(lambda s: s.run(task.global_step)))
         window_steps += 1
         window_loss += loss
-        if writer is not None:
-          writer.add_summary(training.summary({"loss": loss}), step)
+        if writer is not None:  # the chief: as one process writes them
+          scalars = {"loss": loss}
+          scalars.update({k: float(out[k]) for k in task.extra_fetches
+                          if np.ndim(out[k]) == 0})
+          writer.add_summary(training.summary(scalars), step)
         # The chief's after-step work, as one process does it (on its own
         # batches' losses); evaluation when a checkpoint interval is crossed.
         if cluster.is_chief and task.after_step is not None:
