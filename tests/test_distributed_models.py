@@ -6,7 +6,10 @@ Each test runs a real 1 ps + 2 worker cluster (gRPC on localhost ports)
 inside this process, one thread per worker, for one synchronous step; then
 checks that update against the same model in one process, that the chief's
 checkpoint holds exactly the single-process variables, and that one process
-resumes from it.
+resumes from it. The slow tier adds asynchronous runs, text8_lstm above its
+gradient clip, and the chief's after-step work (samples, neighbours,
+seq2seq's plateau decay, evaluation); real processes and a killed worker
+are in tests/test_distributed_processes.py.
 """
 
 import dataclasses
