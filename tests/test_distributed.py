@@ -9,10 +9,6 @@ tier launches real processes, kills a worker mid-run and starts it again.
 import dataclasses
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 
 import numpy as np
 import pytest
@@ -22,10 +18,10 @@ from tf1_models import corpus, distributed
 from tf1_models.char_rnn import config as config_lib
 from tf1_models.char_rnn import runner
 from tf1_models.errors import UserError
-from tests.cluster_helpers import train_in_cluster
+from tests.cluster_helpers import (kill_and_restart_worker, model_command,
+                                   train_in_cluster, worker_losses)
 
 v1 = tf.compat.v1
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEXT = corpus.shipped("shakespeare_small.txt")
 
 
@@ -102,24 +98,6 @@ def test_two_synchronous_workers_step_like_one_process_on_both_batches(
                        log=lambda *_: None).startswith("A")
 
 
-def _launch(run_dir, hosts, job, index, max_steps, extra=()):
-  ps, workers = hosts[0], ",".join(hosts[1:])
-  env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="3")
-  return subprocess.Popen(
-      [sys.executable, "-m", "tf1_models.char_rnn", "--config=test",
-       "--corpus=" + TEXT, "--format=text", "--checkpoint_dir=" + run_dir,
-       "--max_steps=%d" % max_steps, "--log_every=1", "--checkpoint_every=2",
-       "--ps_hosts=" + ps, "--worker_hosts=" + workers,
-       "--job_name=" + job, "--task_index=%d" % index] + list(extra),
-      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-      cwd=REPO)
-
-
-def _losses(stdout, worker):
-  return [float(m) for m in re.findall(
-      r"^worker %d: step \d+/\d+  loss ([0-9.]+)" % worker, stdout, re.M)]
-
-
 @pytest.mark.slow
 def test_processes_train_survive_a_killed_worker_and_resume_both_ways(
     tmp_path):
@@ -129,33 +107,13 @@ def test_processes_train_survive_a_killed_worker_and_resume_both_ways(
   run_dir = str(tmp_path / "run")
   config = _config(run_dir, max_steps=2)
   runner.train(config, log=lambda *_: None)  # one process, to step 2
-  hosts = distributed.free_local_hosts(3)
-  ps = _launch(run_dir, hosts, "ps", 0, 30)
-  chief = _launch(run_dir, hosts, "worker", 0, 30)
-  other = _launch(run_dir, hosts, "worker", 1, 30)
-  try:
-    deadline = time.time() + 120
-    while not os.path.exists(os.path.join(run_dir, "model.ckpt-6.index")):
-      assert time.time() < deadline and chief.poll() is None, "no progress"
-      time.sleep(0.2)
-    other.send_signal(signal.SIGKILL)
-    other.wait()
-    time.sleep(2)
-    other = _launch(run_dir, hosts, "worker", 1, 30)
-    out, err = chief.communicate(timeout=300)
-    assert chief.returncode == 0, err[-3000:]
-    other_out, _ = other.communicate(timeout=60)
-  finally:
-    for proc in (ps, chief, other):
-      if proc.poll() is None:
-        proc.kill()
-  losses = _losses(out, 0)
-  steps = [int(m) for m in re.findall(r"^worker 0: step (\d+)/", out, re.M)]
+  out, other_out = kill_and_restart_worker(
+      model_command("char_rnn", TEXT, run_dir, 30), run_dir, kill_after=6)
+  steps, losses = zip(*worker_losses(out, 0))
   assert steps[0] == 3 and steps[-1] == 30  # resumed from step 2
   assert losses and np.mean(losses[-3:]) < np.mean(losses[:3])
   # The restarted worker rejoins; whether it still gets to train depends on
   # timing (the chief may take both tokens of an update and finish alone).
-  assert other.returncode == 0
   assert "worker 1 of 1 ps + 2 workers" in other_out
   assert tf.train.load_checkpoint(run_dir).get_tensor("global_step") == 30
   text = runner.sample(dataclasses.replace(config, prime="A", length=5),

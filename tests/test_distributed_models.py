@@ -6,18 +6,23 @@ Each test runs a real 1 ps + 2 worker cluster (gRPC on localhost ports)
 inside this process, one thread per worker, for one synchronous step; then
 checks that update against the same model in one process, that the chief's
 checkpoint holds exactly the single-process variables, and that one process
-resumes from it.
+resumes from it. The slow tier adds asynchronous runs, text8_lstm above its
+gradient clip, and the chief's after-step work (samples, neighbours,
+seq2seq's plateau decay, evaluation); real processes and a killed worker
+are in tests/test_distributed_processes.py.
 """
 
 import dataclasses
+import importlib
 import os
+import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from tf1_models import distributed
-from tests.cluster_helpers import train_in_cluster
+from tests.cluster_helpers import train_in_cluster, worker_losses
 
 v1 = tf.compat.v1
 QUIET = lambda *_: None  # noqa: E731
@@ -52,12 +57,14 @@ def _by_name(feed):
 
 
 def _one_step_on_both_batches(config, build, names_graph, first_feeds,
-                              skip=()):
+                              skip=(), probe=None):
   """Load checkpoint 0 into the single-process task ``build(config with
   twice the batch)``, run one step on ``first_feeds`` (each worker's first
   feed, by placeholder name) concatenated, and compare every variable with
   the chief's checkpoint 1 (``skip``: names compared by the caller). Also:
-  the checkpoint has exactly ``names_graph``'s variables."""
+  the checkpoint has exactly ``names_graph``'s variables. ``probe``: a
+  tensor name of the single-process graph, evaluated by that step, whose
+  value is returned as ``values["probe"]``."""
   before, after = _checkpoint(config, 0), _checkpoint(config, 1)
   names = sorted(v.op.name for v in _variables(names_graph)[0])
   assert sorted(after.get_variable_to_shape_map()) == names
@@ -71,12 +78,17 @@ def _one_step_on_both_batches(config, build, names_graph, first_feeds,
     for var in variables:
       if var.op.name not in skip:
         var.load(before.get_tensor(var.op.name), sess)
-    sess.run(double.train_op, feed)
+    fetches = {"train_op": double.train_op}
+    if probe is not None:
+      fetches["probe"] = double.graph.get_tensor_by_name(probe)
+    out = sess.run(fetches, feed)
     values = {v.op.name: sess.run(v) for v in variables}
   for name, value in values.items():
     if name not in skip:
       np.testing.assert_allclose(value, after.get_tensor(name), rtol=1e-5,
                                  atol=1e-6, err_msg=name)
+  if probe is not None:
+    values["probe"] = out["probe"]
   return values, after
 
 
@@ -127,25 +139,31 @@ def test_next_char_synchronous_step_equals_one_process_step(tmp_path):
                        log=QUIET).startswith("the")
 
 
+@pytest.mark.parametrize("clip_norm", [
+    1e6, pytest.param(0.05, marks=pytest.mark.slow, id="above_the_clip")])
 def test_text8_workers_keep_their_own_state_and_step_like_one_process(
-    tmp_path):
+    tmp_path, clip_norm):
   """Worker i trains on rows i*B.. of the single-process batches of 2B rows,
   and keeps its carried LSTM state on itself (not on the ps): the step
   equals one process's step on the 2B-row batch, and the chief's saved
-  state is the first B rows of that process's state. (Each worker clips its
-  own gradient before averaging; clip_norm is set high here so that the
-  clipping, which one process applies to the whole batch, does not act.)"""
+  state is the first B rows of that process's state. Below the clip and
+  above it: the chief clips the workers' averaged gradient, as one process
+  clips its batch's."""
   from tf1_models.text8_lstm import config as config_lib
   from tf1_models.text8_lstm import runner
   config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=1,
                              checkpoint_dir=str(tmp_path / "run"),
                              checkpoint_every=1, variant="fused",
-                             clip_norm=1e6)
+                             clip_norm=clip_norm)
   train_in_cluster(runner.train, config)
 
+  built = []
+
   def build(cfg):
-    data = runner.load_data(cfg, QUIET)
-    return runner.build_train_task(cfg, data, QUIET)[0]
+    task, g = runner.build_train_task(cfg, runner.load_data(cfg, QUIET),
+                                      QUIET)
+    built.append(g)
+    return task
 
   one = build(config)
   state = ("saved_output", "saved_state")
@@ -301,3 +319,115 @@ def test_every_model_takes_the_cluster_flags(model):
   assert proc.returncode != 0
   assert "--job_name must be ps or worker" in proc.stderr
   assert "Traceback" not in proc.stderr
+
+
+# Each model's tiny preset, logging every step, for 40 asynchronous steps.
+ASYNC = {
+    # (SGD at the preset's rate 10 is too fast for stale gradients.)
+    "text8_lstm": dict(variant="fused", summary_frequency=1,
+                       checkpoint_every=20, learning_rate=2.0),
+    "word2vec": dict(log_every=1, checkpoint_every=20),
+    "seq2seq": dict(log_every=1, steps_per_checkpoint=20),
+    "next_char": dict(log_every=1, checkpoint_every=20, epochs=0),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(ASYNC))
+def test_asynchronous_workers_lower_the_loss_and_one_process_resumes(
+    model, tmp_path):
+  """``--nosync_replicas``: each worker updates the variables on its own
+  (1 ps + 2 workers, 40 global steps); the loss falls, and one process
+  resumes from the chief's last checkpoint."""
+  config_lib = importlib.import_module("tf1_models.%s.config" % model)
+  runner = importlib.import_module("tf1_models.%s.runner" % model)
+  config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=40,
+                             checkpoint_dir=str(tmp_path / "run"),
+                             **ASYNC[model])
+  logs = {}
+  train_in_cluster(runner.train, config, last_step=40, sync_replicas=False,
+                   timeout=240, logs=logs)
+  lines = logs[0] + logs[1]
+  assert any("1 ps + 2 workers (asynchronous)" in l for l in lines)
+  # Both workers' losses, in global-step order.
+  out = "\n".join(lines)
+  losses = [loss for _, loss in sorted(worker_losses(out, 0) +
+                                       worker_losses(out, 1))]
+  assert len(losses) >= 30, lines
+  assert np.mean(losses[-10:]) < np.mean(losses[:10]), losses
+  last = int(re.search(r"-(\d+)$", tf.train.latest_checkpoint(
+      config.checkpoint_dir)).group(1))
+  assert last >= 40
+  more = runner.train(dataclasses.replace(config, max_steps=last + 1),
+                      log=QUIET)
+  assert (more.resumed_from, more.step) == (last, last + 1)
+
+
+@pytest.mark.slow
+def test_the_chief_does_the_after_step_work_of_one_process(tmp_path):
+  """In a synchronous cluster the chief, and only it, does what one process
+  does after its steps: text8_lstm's summaries, samples and validation,
+  word2vec's neighbours, evaluation at the checkpoints and the end (the
+  metrics returned)."""
+  from tf1_models.text8_lstm import config as text8_config
+  from tf1_models.text8_lstm import runner as text8
+  from tf1_models.word2vec import config as word2vec_config
+  from tf1_models.word2vec import runner as word2vec
+  corpus = _corpus(tmp_path)
+  for runner, config, wanted, metric in [
+      (text8, text8_config.preset(
+          "test", corpus=corpus, checkpoint_dir=str(tmp_path / "text8"),
+          variant="fused", max_steps=5, checkpoint_every=2,
+          summary_frequency=2, sample_every=2),
+       ["Average loss at step 4:", "Minibatch perplexity:", "=" * 80,
+        "Validation set perplexity:", "eval at step 2: val_perplexity"],
+       "val_perplexity"),
+      (word2vec, word2vec_config.preset(
+          "test", corpus=corpus, checkpoint_dir=str(tmp_path / "w2v"),
+          max_steps=6, checkpoint_every=4, neighbours_every=3),
+       ["Nearest to ", "eval at step 4: number_words"], "number_words")]:
+    logs = {}
+    result = train_in_cluster(runner.train, config,
+                              last_step=config.max_steps, timeout=240,
+                              logs=logs)
+    for line in wanted:
+      assert any(l.startswith(line) for l in logs[0]), (line, logs[0])
+      assert not any(l.startswith(line) for l in logs[1]), (line, logs[1])
+    assert metric in result.metrics
+    assert any(l.startswith("eval at step %d:" % config.max_steps)
+               for l in logs[0])
+  # The chief's TensorBoard scalars: text8's extra fetches and evaluation.
+  tags = set()
+  for path in (tmp_path / "text8").glob("events.out.tfevents.*"):
+    for event in v1.train.summary_iterator(str(path)):
+      tags.update(v.tag for v in event.summary.value)
+  assert {"loss", "learning_rate", "minibatch_perplexity",
+          "val_perplexity"} <= tags, tags
+
+
+@pytest.mark.slow
+def test_seq2seq_chief_decays_the_learning_rate_once_per_window(tmp_path):
+  """seq2seq's plateau decay in a synchronous cluster: the chief alone
+  decides, once per window of steps_per_checkpoint steps, on its own
+  batches' losses; its window state and the decayed rate are in the
+  checkpoint, and the per-bucket evaluation runs on the chief."""
+  from tf1_models.seq2seq import config as config_lib
+  from tf1_models.seq2seq import runner
+  config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=12,
+                             checkpoint_dir=str(tmp_path / "run"),
+                             steps_per_checkpoint=1, learning_rate=0.5,
+                             learning_rate_decay_factor=0.5)
+  logs = {}
+  result = train_in_cluster(runner.train, config, last_step=12, timeout=240,
+                            logs=logs)
+  decays = [l for l in logs[0] if "learning rate now" in l]
+  assert decays, logs[0]  # window = 1 step: some batch loss beats the 3
+  assert not any("learning rate now" in l for l in logs[1])
+  steps = [int(re.match(r"step (\d+):", l).group(1)) for l in decays]
+  assert len(set(steps)) == len(steps)  # at most once per window
+  after = _checkpoint(config, 12)
+  np.testing.assert_allclose(after.get_tensor("Variable"),  # the rate
+                             0.5 * 0.5 ** len(decays), rtol=1e-6)
+  state = after.get_tensor("decay_on_plateau_state")
+  assert state[1] == runner.DECAY_HISTORY  # windows held
+  assert any(k.startswith("eval_ppl_bucket") for k in result.metrics)

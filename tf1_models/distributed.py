@@ -40,6 +40,7 @@ import threading
 import time
 from typing import Optional, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from tf1_models import training
@@ -166,6 +167,21 @@ class Replication(object):
     self._sync = _SyncOptimizer(optimizer, self.cluster.num_workers)
     return self._sync
 
+  def clipping_optimizer(self, optimizer, clip_norm):
+    """``optimizer(optimizer)`` for a model that clips its gradients by
+    their global norm ``clip_norm``: ``(optimizer, clip_here)``.
+
+    Synchronously, the average of the workers' gradients is clipped inside
+    the update the chief applies (``_ClipInUpdate``), so a step is one
+    process's clipped step on all the workers' examples together, also
+    above the clip; the worker then sends its gradient unclipped
+    (``clip_here`` False). Asynchronously each worker's update is its own
+    batch's, clipped by the worker as one process clips (``clip_here``
+    True)."""
+    if not self.cluster.sync_replicas:
+      return self.optimizer(optimizer), True
+    return self.optimizer(_ClipInUpdate(optimizer, clip_norm)), False
+
   def hooks(self):
     """The session hooks (call in the graph, before the session starts).
 
@@ -270,6 +286,28 @@ class _SyncOptimizer(object):
     return getattr(self._optimizer, name)
 
 
+class _ClipInUpdate(object):
+  """``optimizer`` whose ``apply_gradients`` first clips the gradients by
+  their global norm (what ``SyncReplicasOptimizer`` wraps: it clips the
+  averaged gradient). A norm over a dense gradient: an embedding's
+  ``IndexedSlices`` gradient, which one process clips with every repeated
+  row counted apart, arrives here already summed (``_dense``), so a model
+  with an embedding clips slightly differently from one process."""
+
+  def __init__(self, optimizer, clip_norm):
+    self._optimizer = optimizer
+    self._clip_norm = clip_norm
+
+  def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+    grads, variables = zip(*grads_and_vars)
+    clipped, _ = tf.clip_by_global_norm(grads, self._clip_norm)
+    return self._optimizer.apply_gradients(
+        zip(clipped, variables), global_step=global_step, name=name)
+
+  def __getattr__(self, name):
+    return getattr(self._optimizer, name)
+
+
 def placement(replication):
   """``replication.placement()``, or no placement for a single process."""
   if replication is None:
@@ -349,8 +387,17 @@ def train(task, run_dir, meta, loop, replication, server):
 
   ``task`` is the model's ``TrainTask``, built with ``replication``; the
   run ends at global step ``loop.max_steps``. Returns a
-  ``training.TrainResult`` (``metrics`` empty: evaluate the chief's
-  checkpoint in one process).
+  ``training.TrainResult``.
+
+  The chief also does what one process does after a step: ``after_step``
+  (given the global step, and its own batch's loss and ``extra_fetches``:
+  the other workers' losses never reach it), and ``evaluate`` whenever the
+  global step crosses a multiple of ``checkpoint_every`` and at the end
+  (logged, written to TensorBoard, its ``metrics`` returned). The other
+  workers do neither. The global step can advance by more than one between
+  two of the chief's steps (asynchronous updates, or a synchronous update
+  made from another worker's gradients), so ``after_step`` must act on
+  crossing an interval's end rather than on landing on it.
   """
   cluster = replication.cluster
   log = loop.log
@@ -385,6 +432,7 @@ def train(task, run_dir, meta, loop, replication, server):
         time.sleep(0.2)
   step = start = 0
   loss = float("nan")
+  metrics = {}
   window_start, window_steps, window_loss = time.time(), 0, 0.0
   try:
     _quiet_queue_runners()
@@ -402,23 +450,42 @@ def train(task, run_dir, meta, loop, replication, server):
       def raw(fn):
         return sess.run_step_fn(lambda step_context: fn(step_context.session))
 
+      def evaluate(at):
+        found = raw(task.evaluate)
+        writer.add_summary(training.summary(found), at)
+        log("eval at step %d: %s" % (at, ", ".join(
+            "%s %.4f" % kv for kv in sorted(found.items()))))
+        return found
+
       step = start = int(raw(lambda s: s.run(task.global_step)))
       count = start  # this worker's own steps, for its shard of batches
       while step < loop.max_steps and not sess.should_stop():
         batch = count if task.sharded_feed else replication.batch_index(
             count)
         fetches = {"loss": task.loss, "train_op": task.train_op}
+        if cluster.is_chief:
+          fetches.update(task.extra_fetches)
         if task.step_fetches is not None:
           fetches.update(task.step_fetches(batch))
         out = sess.run(fetches, feed_dict=task.feed(batch))
         count += 1
         loss = float(out["loss"])
-        step = int(raw(lambda s: s.run(task.global_step)))
+        previous, step = step, int(raw(lambda s: s.run(task.global_step)))
         window_steps += 1
         window_loss += loss
-        if writer is not None:
-          writer.add_summary(v1.Summary(value=[v1.Summary.Value(
-              tag="loss", simple_value=loss)]), step)
+        if writer is not None:  # the chief: as one process writes them
+          scalars = {"loss": loss}
+          scalars.update({k: float(out[k]) for k in task.extra_fetches
+                          if np.ndim(out[k]) == 0})
+          writer.add_summary(training.summary(scalars), step)
+        # The chief's after-step work, as one process does it (on its own
+        # batches' losses); evaluation when a checkpoint interval is crossed.
+        if cluster.is_chief and task.after_step is not None:
+          raw(lambda s, at=step, got=out: task.after_step(s, at, got))
+        if (cluster.is_chief and task.evaluate is not None and
+            step < loop.max_steps and step // loop.checkpoint_every >
+            previous // loop.checkpoint_every):
+          metrics = evaluate(step)
         if count % loop.log_every == 0 or step >= loop.max_steps:
           elapsed = time.time() - window_start
           log("%s %d: step %d/%d  loss %.4f  %s/s %.0f" % (
@@ -426,6 +493,8 @@ def train(task, run_dir, meta, loop, replication, server):
               window_loss / window_steps, task.unit,
               window_steps * task.symbols_per_step / max(elapsed, 1e-9)))
           window_start, window_steps, window_loss = time.time(), 0, 0.0
+      if cluster.is_chief and task.evaluate is not None and step > start:
+        metrics = evaluate(step)
       raw(replication.release_workers)
   except v1.train.NanLossDuringTrainingError:
     raise TrainingDiverged(
@@ -437,7 +506,7 @@ def train(task, run_dir, meta, loop, replication, server):
   if cluster.is_chief:
     run_dir.write_meta(dict(meta, step=step))
     log("saved %s" % run_dir.latest_checkpoint())
-  return training.TrainResult(step=step, loss=loss, metrics={},
+  return training.TrainResult(step=step, loss=loss, metrics=metrics,
                               interrupted=False, resumed_from=start)
 
 

@@ -84,13 +84,17 @@ class Workers:
         if backend == "jax" else "MultiWorkerMirroredStrategy")
 
 
-def start(workers):
+def start(workers, timeout=300):
   """Join the other workers; call before any Keras variable is created.
 
   JAX: Keras becomes data-parallel over all the workers' devices (returns
   None). TensorFlow: returns a ``MultiWorkerMirroredStrategy`` (TF_CONFIG
   set from the hosts) to build the model under and step with
-  ``train_step``."""
+  ``train_step``; before it, ``peers.wait_for_peers`` waits until every
+  other worker's port answers (the strategy's own wait can be neither
+  timed out nor ended by SIGTERM): after ``timeout`` seconds a one-line
+  ``PeersMissing`` (exit code 2); a SIGTERM meanwhile ends the worker at
+  once (exit code 143). (JAX's wait gives up after 5 minutes by itself.)"""
   import keras  # pylint: disable=import-outside-toplevel
   backend = keras.backend.backend()
   if backend == "jax":
@@ -105,7 +109,16 @@ def start(workers):
         "cluster": {"worker": list(workers.hosts)},
         "task": {"type": "worker", "index": workers.task_index}})
     import tensorflow as tf  # pylint: disable=import-outside-toplevel
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    # pylint: disable=import-outside-toplevel
+    import signal
+    from tf1_models import peers
+    # The strategy's own wait cannot be interrupted: wait here first.
+    peers.wait_for_peers(workers.hosts, workers.task_index, timeout)
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    # TensorFlow's SIGTERM handler (a preemption notice nothing here
+    # reads) would make the worker ignore SIGTERM: back to the default.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return strategy
   raise UserError(
       "--mode=keras_train across processes runs on --backend=jax (Keras 3's "
       "distribution API) or --backend=tensorflow (MultiWorkerMirroredStrategy"

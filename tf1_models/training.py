@@ -426,7 +426,8 @@ def _fmt_duration(seconds):
   return "%ds" % seconds
 
 
-def _summary(values):
+def summary(values):
+  """A TensorBoard ``Summary`` of the scalars in ``values`` (name -> number)."""
   return v1.Summary(value=[v1.Summary.Value(tag=k, simple_value=float(v))
                            for k, v in values.items()])
 
@@ -485,7 +486,7 @@ def _train(task, run_dir, meta, loop):
       if task.evaluate is None:
         return {}
       metrics = task.evaluate(sess)
-      writer.add_summary(_summary(metrics), step)
+      writer.add_summary(summary(metrics), step)
       log("eval at step %d: %s" % (step, ", ".join(
           "%s %.4f" % kv for kv in sorted(metrics.items()))))
       return metrics
@@ -517,7 +518,7 @@ def _train(task, run_dir, meta, loop):
         scalars = {"loss": loss}
         scalars.update({k: float(out[k]) for k in task.extra_fetches
                         if np.ndim(out[k]) == 0})
-        writer.add_summary(_summary(scalars), step)
+        writer.add_summary(summary(scalars), step)
         if task.after_step is not None:
           task.after_step(sess, step, out)
         done = step >= loop.max_steps

@@ -79,6 +79,13 @@ def test_learning_rate_decays_when_loss_stops_improving():
   decay(sess, 11, {"loss": 4.0})
   decay(sess, 12, {"loss": 4.0})  # window 4.0 > max(1, 1.5, 0.5)
   assert sess.runs == ["decay"] and "learning rate now 0.5" in logs[-1]
+  # A distributed chief can see the global step jump past a window's end
+  # (here 14): the window still closes, once, at the next call (15).
+  decay(sess, 13, {"loss": 8.0})
+  decay(sess, 15, {"loss": 8.0})  # window 8.0 > max(1.5, 0.5, 4)
+  decay(sess, 16, {"loss": 0.0})  # closes the next window: no decay
+  assert sess.runs == ["decay", "decay"]
+  assert logs[-1].startswith("step 15: loss 8.0000 above the last 3")
 
 
 def test_bad_flags_are_user_errors(tiny):

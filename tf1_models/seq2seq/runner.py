@@ -157,6 +157,9 @@ class DecayOnPlateau(object):
   ``DECAY_HISTORY`` windows'. (The mean is the tutorial's running sum of
   ``loss / steps``.)
 
+  In a distributed run the chief alone calls it (on its own batches'
+  losses) and the state is on the ps: one decision per window.
+
   The tutorial kept its window losses in Python, so a restart forgot them
   and could decay differently from an uninterrupted run. Given ``state``
   (``plateau_state(graph)``), they live in a variable that every
@@ -168,6 +171,7 @@ class DecayOnPlateau(object):
     self.state = state
     self.window, self.history = 0.0, []
     self._loaded = state is None
+    self._last_step = None
 
   def __call__(self, sess, step, out):
     if not self._loaded:  # the values the checkpoint restored
@@ -176,8 +180,13 @@ class DecayOnPlateau(object):
       self.history = [float(v) for v in vector[2:]][DECAY_HISTORY -
                                                     int(vector[1]):]
       self._loaded = True
+    # A window ends when the step reaches or passes a multiple of
+    # ``steps``: in a distributed run (the chief's after-step work) the
+    # global step can advance by more than one between two calls.
+    last = step - 1 if self._last_step is None else self._last_step
+    self._last_step = step
     self.window += float(out["loss"]) / self.steps
-    if step % self.steps == 0:
+    if step // self.steps > last // self.steps:
       loss, self.window = self.window, 0.0
       if (len(self.history) >= DECAY_HISTORY and
           loss > max(self.history[-DECAY_HISTORY:])):

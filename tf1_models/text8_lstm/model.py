@@ -213,8 +213,10 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
   ``generator_inputs``: see ``sampling.build_generator``; ``replication``:
   a ``distributed.Replication`` for one worker of a distributed run, which
   keeps the carried training state on the worker, in ``LOCAL_VARIABLES``,
-  and wraps the optimizer; ``train_graph``: see ``unroll``; ``sampler``:
-  ``graph``, the generator's loop as graph ops, or ``xla``, compiled)."""
+  and wraps the optimizer (a synchronous run clips the averaged gradient in
+  the chief's update instead of each worker's own); ``train_graph``: see
+  ``unroll``; ``sampler``: ``graph``, the generator's loop as graph ops, or
+  ``xla``, compiled)."""
   def state_variable(shape, name, trainable, local=False):
     if local and replication is not None:
       with replication.worker_local():
@@ -272,10 +274,15 @@ def build_graph(variant, num_nodes=64, batch_size=64, num_unrollings=10,
   lr = v1.train.exponential_decay(learning_rate, global_step, decay_steps,
                                   decay_rate, staircase=True)
   optimizer = v1.train.GradientDescentOptimizer(lr)
+  clip_here = True
   if replication is not None:
-    optimizer = replication.optimizer(optimizer)
+    optimizer, clip_here = replication.clipping_optimizer(optimizer,
+                                                          clip_norm)
   gradients, variables = zip(*optimizer.compute_gradients(loss))
-  gradients, global_norm = tf.clip_by_global_norm(gradients, clip_norm)
+  global_norm = tf.linalg.global_norm(gradients)
+  if clip_here:
+    gradients, _ = tf.clip_by_global_norm(gradients, clip_norm,
+                                          use_norm=global_norm)
   train_op = optimizer.apply_gradients(zip(gradients, variables),
                                        global_step=global_step)
   prediction = tf.nn.softmax(logits)
