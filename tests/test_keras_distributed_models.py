@@ -206,13 +206,15 @@ def test_next_char_two_workers_train_like_one_process(tmp_path, backend):
           "--worker_hosts=" + hosts, "--task_index=%d" % i],
       _next_char_args(backend, single_dir, 8))
   assert "worker 0 of 2" in out0 and "worker 1 of 2" in out1
-  assert len(losses0) == 5 and losses0[-1] < losses0[0] - 0.05
+  assert len(losses0) == 5 and losses0[-1] < losses0[0] - 0.02
   np.testing.assert_array_equal(losses0, losses1)
   assert fp0 == fp1
-  np.testing.assert_allclose(losses0, single, rtol=0, atol=1e-5)
+  # The log's 4 decimals; the saved state below to 1e-5.
+  np.testing.assert_allclose(losses0, single, rtol=0, atol=1.01e-4)
   # The chief saved as one process does (global steps); worker 1 nothing.
-  assert sorted(os.listdir(dist)) == ["keras.ckpt-4.npz", "keras.ckpt-5.npz",
-                                      "model.weights.h5", "run.json"]
+  assert sorted(f for f in os.listdir(dist) if f != ".lock") == [
+      "keras.ckpt-2.npz", "keras.ckpt-4.npz", "keras.ckpt-5.npz",
+      "model.weights.h5", "run.json"]
   with np.load(os.path.join(dist, "keras.ckpt-5.npz")) as a, np.load(
       os.path.join(single_dir, "keras.ckpt-5.npz")) as b:
     assert sorted(a.files) == sorted(b.files) and int(a["step"]) == 5
@@ -298,9 +300,11 @@ def test_next_char_killed_worker_stops_the_chief_with_one_line(tmp_path,
         proc.kill()
   out = logs[0].read_text()
   assert code == 2, out
-  errors = [l for l in out.splitlines() if re.match(r"[\w. -]*error:", l)]
+  errors = [l for l in out.splitlines() if re.match(
+      r"(error|python -m tf1_models.next_char: error):", l)]
   assert len(errors) == 1 and re.search(
       r"error: worker 0 stopped at step \d+: another worker is gone .*"
-      r"start every worker again", errors[0]), out
+      r"start every worker again: they resume from the last checkpoint",
+      errors[0]), out
   assert "Traceback" not in out
   assert not os.path.exists(run_dir) or not nc_runner.state_paths(run_dir)

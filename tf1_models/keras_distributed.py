@@ -177,7 +177,8 @@ def _reason(error):
   return lines[0][:200] if lines else type(error).__name__
 
 
-def lost(workers, step, error):
+def lost(workers, step, error,
+         advice="keras_train does not resume: start every worker again"):
   """Stop this worker after ``error`` (one of ``peer_errors``) at ``step``.
 
   Raises ``WorkerLost``. On JAX the process ends here instead (the one line
@@ -186,8 +187,7 @@ def lost(workers, step, error):
   error."""
   import keras  # pylint: disable=import-outside-toplevel
   message = ("worker %d stopped at step %d: another worker is gone (%s); "
-             "keras_train does not resume: start every worker again" % (
-                 workers.task_index, step, _reason(error)))
+             "%s" % (workers.task_index, step, _reason(error), advice))
   if keras.backend.backend() == "jax":
     sys.stderr.write("error: %s\n" % message)
     sys.stderr.flush()
@@ -224,6 +224,12 @@ def step_batches(batch_at, step, num_workers, pad_id=None):
   return out
 
 
+class CollectiveFailed(Exception):
+  """``GradientMean``'s collective failed: another worker is gone (on JAX
+  ``process_allgather`` raises a plain ``ValueError``, "Gloo AllGather
+  failed ... Connection reset by peer")."""
+
+
 class GradientMean(object):
   """The workers' mean of a list of arrays, on the engine's collective:
   ``reduce(arrays) -> [numpy arrays]``, the same values on every worker.
@@ -239,13 +245,21 @@ class GradientMean(object):
     self.num_workers = workers.num_workers
     self._collective = collective  # flat float32 vector -> workers' sum
 
+  @property
+  def errors(self):
+    """What a step raises when another worker is gone (for ``lost``)."""
+    return peer_errors() + (CollectiveFailed,)
+
   def __call__(self, arrays):
     import numpy as np  # pylint: disable=import-outside-toplevel
     import keras  # pylint: disable=import-outside-toplevel
     values = [np.asarray(keras.ops.convert_to_numpy(a), np.float32)
               for a in arrays]
-    total = np.asarray(self._collective(np.concatenate(
-        [v.ravel() for v in values])), np.float32)
+    try:
+      total = np.asarray(self._collective(np.concatenate(
+          [v.ravel() for v in values])), np.float32)
+    except Exception as e:  # pylint: disable=broad-except
+      raise CollectiveFailed(str(e) or type(e).__name__) from e
     mean = total / np.float32(self.num_workers)
     out, start = [], 0
     for v in values:

@@ -315,7 +315,7 @@ def train_keras(config, data, run_dir, meta, loop, workers=None):
                                             workers.task_index)
   mean = None if workers is None else keras_distributed.join(workers)
   trainer = KerasTrainer(config, len(data.vocab), mean)
-  lost_peer = keras_distributed.peer_errors() if workers else ()
+  lost_peer = mean.errors if mean else ()
   start = 0
   path = newest_state(run_dir.path, trainer.groups)
   if path:
@@ -352,7 +352,9 @@ def train_keras(config, data, run_dir, meta, loop, workers=None):
       try:
         loss = float(trainer.step(x, y))
       except lost_peer as e:
-        keras_distributed.lost(workers, step + 1, e)
+        keras_distributed.lost(
+            workers, step + 1, e, "start every worker again: they resume "
+            "from the last checkpoint in %s" % run_dir.path)
       if not math.isfinite(loss):
         raise TrainingDiverged(
             "loss became %s at step %d; nothing from this step was saved and "

@@ -2,8 +2,9 @@
 
 ``python -m tf1_models.text8_lstm --mode=keras_train --keras_file=m.weights.h5``
 trains ``KerasText8LSTM`` (stateful LSTM, SGD on the staircase decay,
-gradients clipped by global norm) for ``--max_steps`` steps from ``--seed``'s
-initial weights, then writes the weights and ``<keras_file>.run.json``
+gradients clipped by global norm, by the twin's own step on every backend:
+``KerasText8LSTM.train_on_batch`` with ``own_clip``) for ``--max_steps``
+steps from ``--seed``'s initial weights, then writes the weights and ``<keras_file>.run.json``
 (read by ``load`` and ``sample``) and prints sampled lines.
 
 Across processes (``--worker_hosts``, ``--task_index``; ``--backend=jax``
@@ -70,14 +71,16 @@ def train(config, keras_file, workers=None, log=print):
                                             workers.task_index)
   data = runner.load_data(config, log, n)  # bad corpora: before joining
   mean = None if workers is None else keras_distributed.join(workers)
-  lost_peer = keras_distributed.peer_errors() if workers else ()
+  lost_peer = mean.errors if mean else ()
   import keras  # pylint: disable=import-outside-toplevel
   keras.utils.set_random_seed(config.seed)  # the same weights everywhere
   cfg = config.model_config()
   net = _net(dict(cfg, embedding_size=config.embedding_size,
                   keep_prob=config.keep_prob), config.batch_size)
+  # The twin's own clipped step on every backend, in one process too: one
+  # process and a cluster then run the same code on each engine.
   net.compile(config.learning_rate, config.decay_steps, config.decay_rate,
-              config.clip_norm, own_clip=True if workers else None)
+              config.clip_norm, own_clip=True)
   rows = slice(rank * config.batch_size, (rank + 1) * config.batch_size)
   log("keras_train on %s: %s LSTM, %d nodes, %d steps of %d x %d segments "
       "x %d unrollings%s" % (
@@ -100,7 +103,7 @@ def train(config, keras_file, workers=None, log=print):
     losses.append(loss)
     if (step + 1) % config.summary_frequency == 0 or (
         step + 1 == config.max_steps):
-      log("step %d/%d  loss %.4f  (%.1f steps/s)" % (
+      log("step %d/%d  loss %.6f  (%.1f steps/s)" % (
           step + 1, config.max_steps, loss,
           (step + 1) / (time.time() - start)))
   log("weights fingerprint %s" % fingerprint(net.model.get_weights()))
