@@ -5,9 +5,11 @@
 small loop of its own over the same ``feed(step)`` batches (Keras has no
 ``Session``) with the shared loop's run-directory rules (``train_keras``),
 saving ``keras.ckpt-<step>.npz`` training states, ``model.weights.h5`` and
-the same ``run.json``. Both resume at the saved step. ``sample`` needs only the
-run directory; ``convert_run`` turns a run of one implementation into a run
-of the other that generates the same greedy text.
+the same ``run.json``; with ``workers`` it runs across processes (each
+worker's gradients averaged by ``keras_distributed.join``'s collective, the
+chief saving as one process would). Both resume at the saved step.
+``sample`` needs only the run directory; ``convert_run`` turns a run of one
+implementation into a run of the other that generates the same greedy text.
 """
 
 import math
