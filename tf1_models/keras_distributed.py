@@ -190,7 +190,8 @@ def _reason(error):
   return lines[0][:200] if lines else type(error).__name__
 
 
-def lost(workers, step, error):
+def lost(workers, step, error,
+         advice="keras_train does not resume: start every worker again"):
   """Stop this worker after ``error`` (one of ``peer_errors``) at ``step``.
 
   Raises ``WorkerLost``. On JAX the process ends here instead (the one line
@@ -199,8 +200,7 @@ def lost(workers, step, error):
   error."""
   import keras  # pylint: disable=import-outside-toplevel
   message = ("worker %d stopped at step %d: another worker is gone (%s); "
-             "keras_train does not resume: start every worker again" % (
-                 workers.task_index, step, _reason(error)))
+             "%s" % (workers.task_index, step, _reason(error), advice))
   if keras.backend.backend() == "jax":
     sys.stderr.write("error: %s\n" % message)
     sys.stderr.flush()
@@ -340,3 +340,114 @@ def read_meta(meta_file, keras_file):
   except (OSError, ValueError) as e:
     raise UserError("cannot read %s (%s): is %s a keras_train file?" % (
         meta_file, getattr(e, "strerror", None) or e, keras_file))
+
+
+# -- steps that average the workers' gradients themselves (next_char, text8) --
+
+class CollectiveFailed(Exception):
+  """``GradientMean``'s collective failed: another worker is gone (on JAX
+  ``process_allgather`` raises a plain ``ValueError``, "Gloo AllGather
+  failed ... Connection reset by peer")."""
+
+
+class GradientMean(object):
+  """The workers' mean of a list of arrays, on the engine's collective:
+  ``reduce(arrays) -> [numpy arrays]``, the same values on every worker.
+
+  For a twin whose step Keras cannot run across processes as is (next_char,
+  text8_lstm): each worker computes its gradients on its own rows with one
+  process's code, this averages them (and the loss) in one collective over
+  one flat float32 vector, and every worker applies the same update. Made
+  by ``join``."""
+
+  def __init__(self, workers, collective):
+    self.workers = workers
+    self.num_workers = workers.num_workers
+    self._collective = collective  # flat float32 vector -> workers' sum
+
+  @property
+  def errors(self):
+    """What a step raises when another worker is gone (for ``lost``)."""
+    return peer_errors() + (CollectiveFailed,)
+
+  def __call__(self, arrays):
+    import numpy as np  # pylint: disable=import-outside-toplevel
+    import keras  # pylint: disable=import-outside-toplevel
+    values = [np.asarray(keras.ops.convert_to_numpy(a), np.float32)
+              for a in arrays]
+    try:
+      total = np.asarray(self._collective(np.concatenate(
+          [v.ravel() for v in values])), np.float32)
+    except Exception as e:  # pylint: disable=broad-except
+      raise CollectiveFailed(str(e) or type(e).__name__) from e
+    mean = total / np.float32(self.num_workers)
+    out, start = [], 0
+    for v in values:
+      out.append(mean[start:start + v.size].reshape(v.shape))
+      start += v.size
+    return out
+
+
+def join(workers):
+  """Join the other workers for steps whose gradients the caller averages
+  itself (``GradientMean``); call before anything runs on the backend.
+
+  JAX: ``keras.distribution.initialize`` (``jax.distributed``, the first
+  host the coordinator) and no Keras distribution: each process keeps its
+  own model on its own device; the sum is ``process_allgather`` added up in
+  worker order (the same bits everywhere). TensorFlow: a
+  ``MultiWorkerMirroredStrategy`` (TF_CONFIG from the hosts) reducing the
+  vector across its replicas; the model lives outside its scope."""
+  import keras  # pylint: disable=import-outside-toplevel
+  backend = keras.backend.backend()
+  if backend == "jax":
+    keras.distribution.initialize(",".join(workers.hosts),
+                                  workers.num_workers, workers.task_index)
+    from jax.experimental import multihost_utils  # pylint: disable=import-outside-toplevel
+
+    def gathered_sum(flat):
+      parts = multihost_utils.process_allgather(flat)  # [workers, size]
+      total = parts[0].copy()
+      for part in parts[1:]:
+        total += part
+      return total
+    return GradientMean(workers, gathered_sum)
+  if backend == "tensorflow":
+    strategy = start(workers)
+    import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+    @tf.function
+    def summed(flat):
+      return strategy.reduce("SUM", strategy.run(tf.identity, args=(flat,)),
+                             axis=None)
+    return GradientMean(workers, lambda flat: summed(tf.constant(flat)))
+  return start(workers)  # the one-line error for other backends
+
+
+def gradient_fn(loss_of, variables):
+  """``(x, y) -> (loss, gradients)`` of ``loss_of(x, y)`` (a scalar from
+  ``variables``, Keras variables), compiled once with ``x, y`` as
+  arguments: on JAX ``jax.jit`` over the variables' values (a
+  ``StatelessScope``; other variables are read as constants), on
+  TensorFlow a ``tf.function`` (an embedding's ``IndexedSlices`` made
+  dense, duplicate rows summed, as TF1's Adam takes it)."""
+  import keras  # pylint: disable=import-outside-toplevel
+  variables = list(variables)
+  if keras.backend.backend() == "jax":
+    import jax  # pylint: disable=import-outside-toplevel
+
+    def of_values(values, x, y):
+      with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+        return loss_of(x, y)
+
+    compiled = jax.jit(jax.value_and_grad(of_values))
+    return lambda x, y: compiled([v.value for v in variables], x, y)
+  import tensorflow as tf  # pylint: disable=import-outside-toplevel
+
+  @tf.function(reduce_retracing=True)
+  def compiled_tf(x, y):
+    with tf.GradientTape() as tape:
+      loss = loss_of(x, y)
+    return loss, [tf.convert_to_tensor(g)
+                  for g in tape.gradient(loss, variables)]
+  return compiled_tf

@@ -7,6 +7,8 @@ its TF1 twin -- train, resume, sample, convert.
   python -m tf1_models.next_char --cell=lstm --bidirectional
   python -m tf1_models.next_char --mode=sample --prime="Once upon a time"
   python -m tf1_models.next_char --mode=convert --checkpoint_dir=A --output_dir=B
+  python -m tf1_models.next_char --impl=keras --backend=jax \
+      --worker_hosts=localhost:2223,localhost:2224 --task_index=0   # + task 1
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
@@ -89,7 +91,16 @@ def main(argv):
     runner.export_saved_model(config, FLAGS.export_dir or None,
                               FLAGS.export_format)
     return 0
-  if FLAGS.mode == "train":
+  if FLAGS.mode == "train" and config.impl == "keras" and (
+      FLAGS.worker_hosts and not FLAGS.ps_hosts):
+    # The Keras model across processes (no parameter server).
+    from tf1_models import keras_distributed  # pylint: disable=import-outside-toplevel
+    workers = keras_distributed.Workers.from_flags(
+        FLAGS.worker_hosts, FLAGS.task_index, FLAGS.ps_hosts, FLAGS.job_name)
+    if not cli.report(runner.train(config, workers=workers)) or (
+        not workers.is_chief):
+      return 0  # the chief samples
+  elif FLAGS.mode == "train":
     if not cli.train(runner.train, config, FLAGS)[1]:
       return 0
   elif FLAGS.mode == "convert":

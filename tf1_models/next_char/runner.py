@@ -5,9 +5,11 @@
 small loop of its own over the same ``feed(step)`` batches (Keras has no
 ``Session``) with the shared loop's run-directory rules (``train_keras``),
 saving ``keras.ckpt-<step>.npz`` training states, ``model.weights.h5`` and
-the same ``run.json``. Both resume at the saved step. ``sample`` needs only the
-run directory; ``convert_run`` turns a run of one implementation into a run
-of the other that generates the same greedy text.
+the same ``run.json``; with ``workers`` it runs across processes (each
+worker's gradients averaged by ``keras_distributed.join``'s collective, the
+chief saving as one process would). Both resume at the saved step.
+``sample`` needs only the run directory; ``convert_run`` turns a run of one
+implementation into a run of the other that generates the same greedy text.
 """
 
 import math
@@ -19,10 +21,12 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_models import (configs, corpus, distributed, files, keras_backend,
-                        sampling, serving, tf1_weights, training)
+                        keras_distributed, sampling, serving, tf1_weights,
+                        training)
 from tf1_models.errors import (CheckpointDamagedError,
                                CheckpointMismatchError, TrainingDiverged,
                                UserError)
+from tf1_models.char_rnn import keras_train
 from tf1_models.next_char import convert
 from tf1_models.next_char import data as data_lib
 from tf1_models.next_char import keras_model
@@ -84,26 +88,38 @@ def _refuse_converted(run_dir):
         (run_dir.path, meta["converted_from"]))
 
 
-def train(config, log=print, cluster=None):
-  """Train (or resume) and return a ``training.TrainResult`` (``cluster``:
-  this process's ``distributed.Cluster`` in a distributed run, tf1 only)."""
+def train(config, log=print, cluster=None, workers=None):
+  """Train (or resume) and return a ``training.TrainResult``. ``cluster``:
+  this process's ``distributed.Cluster`` in a distributed run of the TF1
+  twin (with a parameter server); ``workers``: its
+  ``keras_distributed.Workers`` in a multi-process Keras run (no parameter
+  server; ``train_keras``)."""
   validate(config)
   if cluster is not None and config.impl != "tf1":
-    raise UserError("distributed training (--ps_hosts/--worker_hosts) is for "
-                    "--impl=tf1; the Keras model trains in one process")
+    raise UserError("--ps_hosts/--job_name are for --impl=tf1; the Keras "
+                    "model trains across processes with --worker_hosts and "
+                    "--task_index alone")
+  if workers is not None and config.impl != "keras":
+    raise UserError("--worker_hosts without --ps_hosts is the Keras model's "
+                    "multi-process run (--impl=keras); --impl=tf1 needs "
+                    "--ps_hosts and --job_name too")
   server, replication = distributed.start(cluster, log)
   data = load_data(config, log)
   run_dir = training.RunDir(checkpoint_dir(config))
   meta = meta_for(config, data.vocab)
-  with distributed.hold(run_dir, replication):  # before anything is read
+  # The workers of a run share the folder (none is locked; the chief
+  # alone writes).
+  with distributed.hold(run_dir, replication or workers):
     return _train_locked(config, data, run_dir, meta, log, replication,
-                         server)
+                         server, workers)
 
 
-def _train_locked(config, data, run_dir, meta, log, replication, server):
+def _train_locked(config, data, run_dir, meta, log, replication, server,
+                  workers=None):
   run_dir.check_compatible(meta)
   _refuse_converted(run_dir)
-  max_steps = config.epochs * data.steps_per_epoch
+  n = 1 if workers is None else workers.num_workers
+  max_steps = config.epochs * data.steps_per_epoch // n
   if config.max_steps:
     max_steps = min(max_steps, config.max_steps) if config.epochs else (
         config.max_steps)
@@ -112,13 +128,18 @@ def _train_locked(config, data, run_dir, meta, log, replication, server):
           config.impl, "bidirectional " if config.bidirectional else "",
           config.cell, config.embedding_dim, config.rnn_size, len(data.vocab),
           data.train_windows, data.steps_per_epoch, max_steps, run_dir.path))
+  if workers is not None:
+    log("across processes: %s, %d x %d windows per step" % (
+        workers.describe(keras.backend.backend()).replace(
+            "Keras DataParallel on JAX", "JAX gradient all-reduce"), n,
+        config.batch_size))
   loop = training.LoopConfig(max_steps=max_steps,
                              checkpoint_every=config.checkpoint_every,
                              log_every=config.log_every, log=log)
   if config.impl == "tf1":
     task = build_train_task(config, data, replication)
     return distributed.run(task, run_dir, meta, loop, replication, server)
-  return train_keras(config, data, run_dir, meta, loop)
+  return train_keras(config, data, run_dir, meta, loop, workers)
 
 
 def build_train_task(config, data, replication=None):
@@ -161,7 +182,7 @@ class KerasTrainer(object):
   """Keras 3's side of the shared loop, on any Keras backend: one compiled
   step, dense embedding gradients, weights + optimizer state on disk."""
 
-  def __init__(self, config, vocab_size):
+  def __init__(self, config, vocab_size, mean=None):
     keras.utils.set_random_seed(config.seed)
     self.net = build_keras(config.model_config(), vocab_size)
     self.optimizer = keras.optimizers.Adam(config.learning_rate)
@@ -173,7 +194,9 @@ class KerasTrainer(object):
     # Keras 2 and TF1 summed first. On TensorFlow the step densifies them
     # (keras_backend); JAX and PyTorch differentiate a gather densely, so
     # there Keras's own compiled train_on_batch is already TF1's update.
-    if keras.backend.backend() == "tensorflow":
+    if mean is not None:
+      self.step = self._mean_step(mean)
+    elif keras.backend.backend() == "tensorflow":
       self.step = tf.function(self._step)
     else:
       self.net.model.compile(optimizer=self.optimizer, loss=self.loss_fn)
@@ -185,6 +208,22 @@ class KerasTrainer(object):
         lambda: self.loss_fn(y, self.net.model(x, training=True)),
         self.variables)
     return loss
+
+  def _mean_step(self, mean):
+    """Across processes (``mean``: a ``keras_distributed.GradientMean``):
+    this worker's loss and dense gradients on its batch, averaged over the
+    workers, then the same Adam update on every worker: one process's step
+    on all the workers' batches together."""
+    gradients = keras_distributed.gradient_fn(
+        lambda x, y: self.loss_fn(y, self.net.model(x, training=True)),
+        self.variables)
+
+    def step(x, y):
+      loss, grads = gradients(x, y)
+      averaged = mean([loss] + list(grads))
+      self.optimizer.apply_gradients(zip(averaged[1:], self.variables))
+      return float(averaged[0])
+    return step
 
   def loss(self, x, y):
     return self.loss_fn(y, self.net.model.predict_on_batch(x))
@@ -263,7 +302,7 @@ def state_paths(path):
   return [p for _, p in sorted(found)]
 
 
-def train_keras(config, data, run_dir, meta, loop):
+def train_keras(config, data, run_dir, meta, loop, workers=None):
   """The Keras run: same batches as the TF1 loop and the same run-directory
   rules, from ``training``: the caller holds the folder's lock; a
   checkpoint every ``checkpoint_every`` steps, at the end and on the first
@@ -274,9 +313,21 @@ def train_keras(config, data, run_dir, meta, loop):
   state and step in a single file written atomically, so weights and
   optimizer state cannot come from different steps), then
   ``model.weights.h5`` (what sample and convert read) and ``run.json``.
-  No TensorBoard summaries."""
+  No TensorBoard summaries.
+
+  Across processes (``workers``): global step ``s`` is the single-process
+  batches ``s*N .. s*N+N-1``, worker ``i`` training on batch ``s*N+i``
+  (``--batch_size`` per worker); every worker resumes from the newest
+  state, holds the same weights, and the chief (task 0) alone saves,
+  exactly as one process would (its step counts global steps), and
+  evaluates at the end. A lost peer: one line, exit code 2, nothing saved
+  from the unfinished step."""
   log = loop.log
-  trainer = KerasTrainer(config, len(data.vocab))
+  n, rank = (1, 0) if workers is None else (workers.num_workers,
+                                            workers.task_index)
+  mean = None if workers is None else keras_distributed.join(workers)
+  trainer = KerasTrainer(config, len(data.vocab), mean)
+  lost_peer = mean.errors if mean else ()
   start = 0
   path = newest_state(run_dir.path, trainer.groups)
   if path:
@@ -309,8 +360,13 @@ def train_keras(config, data, run_dir, meta, loop):
   step, loss, window, t0, interrupted = start, float("nan"), [], time.time(), False
   with training.StopFlag() as stop:
     while step < loop.max_steps:
-      x, y = data.batch(step)
-      loss = float(trainer.step(x, y))
+      x, y = data.batch(step * n + rank)
+      try:
+        loss = float(trainer.step(x, y))
+      except lost_peer as e:
+        keras_distributed.lost(
+            workers, step + 1, e, "start every worker again: they resume "
+            "from the last checkpoint in %s" % run_dir.path)
       if not math.isfinite(loss):
         raise TrainingDiverged(
             "loss became %s at step %d; nothing from this step was saved and "
@@ -320,18 +376,23 @@ def train_keras(config, data, run_dir, meta, loop):
       window.append(loss)
       if (step % loop.log_every == 0 or step == loop.max_steps or
           stop.requested):
-        rate = len(window) * x.size / max(time.time() - t0, 1e-9)
+        rate = len(window) * x.size * n / max(time.time() - t0, 1e-9)
         log("step %d/%d  epoch %d  loss %.4f  chars/s %.0f" %
-            (step, loop.max_steps, (step - 1) // data.steps_per_epoch + 1,
+            (step, loop.max_steps,
+             (step - 1) * n // data.steps_per_epoch + 1,
              np.mean(window), rate))
         window, t0 = [], time.time()
       if stop.requested:
         interrupted = True
         break
-      if step % loop.checkpoint_every == 0 and step < loop.max_steps:
+      if (step % loop.checkpoint_every == 0 and step < loop.max_steps and
+          rank == 0):
         save(step)
+    if workers is not None:
+      log("weights fingerprint %s" % keras_train.fingerprint(
+          trainer.net.model.get_weights()))
     metrics = {}
-    if step > start:
+    if step > start and rank == 0:
       if config.val_fraction > 0:
         metrics = evaluate()
       log("%ssaved %s" % ("interrupted: " if interrupted else "", save(step)))

@@ -7,16 +7,23 @@
   python -m tf1_models.text8_lstm --mode=convert --checkpoint_dir=runs/text8_lstm_separate \\
       --to_variant=fused --output_dir=runs/text8_lstm_fused_from_separate
   python -m tf1_models.text8_lstm --mode=reproducibility   # see reproducibility.py
+  python -m tf1_models.text8_lstm --mode=keras_train --keras_file=k.weights.h5 \
+      --backend=jax --worker_hosts=localhost:2223,localhost:2224 --task_index=0
 
 Flags given explicitly override the chosen ``--config`` preset.
 """
 
+import sys
+
 from absl import app, flags
 
 from tf1_models import cli
-from tf1_models.errors import UserError, run_main
-from tf1_models.text8_lstm import config as config_lib
-from tf1_models.text8_lstm import convert, reproducibility, runner
+
+cli.preselect_backend(sys.argv)  # before anything imports keras
+# pylint: disable=wrong-import-position
+from tf1_models.errors import UserError, run_main  # noqa: E402
+from tf1_models.text8_lstm import config as config_lib  # noqa: E402
+from tf1_models.text8_lstm import convert, reproducibility, runner  # noqa: E402
 
 FLAGS = flags.FLAGS
 _D = config_lib.Config()
@@ -24,7 +31,8 @@ _D = config_lib.Config()
 flags.DEFINE_enum("config", "default", sorted(config_lib.PRESETS),
                   "Preset; see tf1_models/text8_lstm/config.py.")
 flags.DEFINE_enum("mode", "train",
-                  ["train", "sample", "convert", "reproducibility", "export"],
+                  ["train", "sample", "convert", "reproducibility", "export",
+                   "keras_train"],
                   "train: train or resume, then print samples. sample: only "
                   "sample from --checkpoint_dir. convert: write the run in "
                   "--checkpoint_dir as --to_variant into --output_dir. "
@@ -32,7 +40,14 @@ flags.DEFINE_enum("mode", "train",
                   "one ulp off (--nudges times) and fused from one seed into "
                   "--output_dir and compare their figures. export: write the "
                   "sampler as a SavedModel for TF Serving (requests of up to "
-                  "--length characters) in --export_dir.")
+                  "--length characters) in --export_dir. keras_train: train "
+                  "the Keras twin on --backend from --seed into a new "
+                  "--keras_file, in one process or across --worker_hosts "
+                  "(--backend=jax or tensorflow), then print samples.")
+cli.define_backend_flag()
+flags.DEFINE_string("keras_file", "",
+                    "keras_train: the Keras weights file to write "
+                    "(.weights.h5).")
 flags.DEFINE_enum("variant", _D.variant, list(config_lib.VARIANTS),
                   "separate: the notebook's gate-by-gate cell; fused: one "
                   "matmul pair + tf.split; bigram: bigram embeddings + "
@@ -106,6 +121,18 @@ cli.define_cluster_flags()
 
 def main(argv):
   config = cli.setup(argv, FLAGS, config_lib)
+  if FLAGS.mode == "keras_train":
+    # pylint: disable=import-outside-toplevel
+    from tf1_models import keras_distributed
+    from tf1_models.text8_lstm import keras_train
+    if not FLAGS.keras_file:
+      raise UserError("--mode=keras_train needs --keras_file=NAME.weights.h5")
+    workers = keras_distributed.Workers.from_flags(
+        FLAGS.worker_hosts, FLAGS.task_index, FLAGS.ps_hosts, FLAGS.job_name)
+    keras_train.train(config, FLAGS.keras_file, workers)
+    if workers is None or workers.is_chief:  # the chief samples
+      print(keras_train.sample(FLAGS.keras_file, config))
+    return 0
   if FLAGS.mode == "convert":
     if not FLAGS.output_dir:
       raise UserError("--mode=convert needs --output_dir")

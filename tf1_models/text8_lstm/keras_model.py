@@ -82,20 +82,24 @@ class KerasText8LSTM(object):
     return keras.Model(inp, logits, name="text8_lstm_" + self.variant)
 
   def compile(self, learning_rate=10.0, decay_steps=5000, decay_rate=0.1,
-              clip_norm=1.25):
+              clip_norm=1.25, own_clip=None):
     """SGD on the staircase decay, clipped by global norm ``clip_norm``:
     by Keras's ``global_clipnorm`` on TensorFlow, by ``train_on_batch``
-    itself on JAX and PyTorch (see there)."""
+    itself on JAX and PyTorch (see there). ``own_clip=True``: by
+    ``train_on_batch`` on TensorFlow too (a multi-process step, which
+    clips the workers' mean gradient)."""
     self.clip_norm = clip_norm
     schedule = keras.optimizers.schedules.ExponentialDecay(
         learning_rate, decay_steps, decay_rate, staircase=True)
-    own_clip = keras.backend.backend() != "tensorflow"
+    if own_clip is None:
+      own_clip = keras.backend.backend() != "tensorflow"
+    self.own_clip = own_clip
     self.model.compile(
         optimizer=keras.optimizers.SGD(
             schedule, global_clipnorm=None if own_clip else clip_norm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 
-  def train_on_batch(self, x, y):
+  def train_on_batch(self, x, y, mean=None):
     """One clipped SGD step carrying the LSTM state, on every backend;
     returns the loss. TensorFlow: ``model.train_on_batch`` (the embedding's
     gradient is an ``IndexedSlices``, and Keras's ``global_clipnorm``, like
@@ -112,8 +116,17 @@ class KerasText8LSTM(object):
     norm is taken, so the embedding's share of the global norm is taken
     from the gradient of the gathered rows (zeros added to the embedding's
     output), one row per occurrence, as TF1's; the clipped dense gradients
-    then go to the (unclipped) optimizer."""
-    if keras.backend.backend() == "tensorflow":
+    then go to the (unclipped) optimizer.
+
+    Across processes (``mean``, a ``keras_distributed.GradientMean``;
+    compiled with ``own_clip=True``): ``x, y`` are this worker's rows of
+    the step's batch and the LSTM carries their state. The loss and the
+    dense gradients are averaged over the workers before the clip, and the
+    embedding's per-occurrence share of the norm is the workers' sums of
+    squares over ``N**2`` (each occurrence's gradient in the loss of all
+    the rows is ``1/N`` of its gradient in this worker's loss): the clipped
+    update is the one of one process on all the rows."""
+    if not self.own_clip:
       return float(self.model.train_on_batch(x, y))
     variables = self.model.trainable_variables
     bigram = self.variant == "bigram"
@@ -125,6 +138,11 @@ class KerasText8LSTM(object):
 
     loss, grads, row_grads = keras_backend.value_and_grad(
         loss_fn, variables, offsets)
+    if mean is not None:
+      squares = sum(float(ops.sum(ops.square(g))) for g in row_grads)
+      averaged = mean([loss, np.float32(squares)] + list(grads))
+      loss, grads = averaged[0], averaged[2:]
+      row_grads = [np.sqrt(averaged[1] / mean.num_workers)]
     embedding = (self.model.get_layer("embeddings").embeddings
                  if bigram else None)
     norm = keras_ops.global_norm(
