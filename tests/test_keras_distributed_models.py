@@ -104,8 +104,6 @@ def test_bad_keras_train_requests_are_one_line_errors(tmp_path, monkeypatch):
        "already exists; keras_train does not overwrite"),
       (w2v_train.train, _w2v(max_steps=0), tmp_path / "m.weights.h5", None,
        "needs at least one step"),
-      (s2s_train.train, _s2s(decoder="dynamic"), tmp_path / "m.weights.h5",
-       None, "trains the legacy model"),
       (s2s_train.train, _s2s(num_samples=8), tmp_path / "m.weights.h5",
        None, "--num_samples=8 is below the vocabulary (31)"),
       (s2s_train.train, _s2s(), existing, None, "already exists"),
