@@ -1,5 +1,6 @@
-"""Train the legacy seq2seq model's Keras twin, in one process or across
-several.
+"""Train seq2seq's Keras twins (the legacy model's and, with
+``--decoder=dynamic``, the ``tf.contrib.seq2seq`` model's: see the end), in
+one process or across several.
 
 ``python -m tf1_models.seq2seq --mode=keras_train --keras_file=s.weights.h5``
 trains ``KerasSeq2Seq`` (full softmax) from ``--seed`` for ``--max_steps``
@@ -25,6 +26,16 @@ clipped gradients. One process cannot take that step on a batch (batches of
 two buckets do not concatenate); the equal single-process computation is
 the mean of the clipped gradients of those ``N`` batches, applied once.
 ``--batch_size`` is per worker; the chief (task 0) writes the files.
+
+``--decoder=dynamic`` trains the ``tf.contrib.seq2seq`` model's twin
+(``KerasDynamicSeq2Seq``) the same way: the same pairs per step as the TF1
+dynamic run, padded to the bucket's widths (``dynamic_batch``: masked, so
+the step is the TF1 graph's on the batch padded to its longest phrase, and
+the Keras step keeps one shape per bucket), teacher-forced
+``sequence_loss``, clipped as TF1 counts it
+(``keras_dynamic.clipped_gradients``) and TF1's optimizer; across
+processes each worker clips its own batch's gradient and one update
+applies their mean, as the TF1 cluster does for this model.
 
 The run never resumes and refuses an existing ``--keras_file``.
 """
@@ -185,10 +196,12 @@ def train(config, keras_file, workers=None, log=print):
   gradients = gradient_fn(net, config.max_gradient_norm)
   apply = keras_distributed.apply_mean_gradients(
       opt, net.trainable_variables, strategy)
-  log("keras_train on %s: %dx%d %s, vocabulary %d, buckets %s, %d steps of "
-      "%d x %d phrases, %s %g%s" % (
+  log("keras_train on %s: %dx%d %s%s, vocabulary %d, buckets %s, %d steps "
+      "of %d x %d phrases, %s %g%s" % (
           keras.backend.backend(), config.num_layers, config.size,
-          "LSTM" if config.use_lstm else "GRU", vocab_size, config.buckets,
+          "LSTM" if config.use_lstm else "GRU",
+          " (dynamic, %s attention)" % config.attention
+          if config.decoder == "dynamic" else "", vocab_size, config.buckets,
           config.max_steps, n, config.batch_size, config.optimizer,
           config.learning_rate, "" if workers is None else
           "; " + workers.describe(keras.backend.backend())))
