@@ -87,3 +87,21 @@ def test_one_keras_step_equals_the_tf1_dynamic_step(optimizer, clip):
   for name, value in convert.keras_to_tf1(net).items():
     np.testing.assert_allclose(value, after[name], rtol=1e-5, atol=1e-6,
                                err_msg=name)
+
+
+def test_dynamic_batch_pads_to_the_bucket_and_keeps_the_phrases():
+  """``keras_train.dynamic_batch``: ``dynamic_model.batch_from_pairs``'
+  arrays, widened with PAD to the bucket's encoder length and decoder
+  length - 1; the lengths are the phrases'."""
+  from tf1_models.seq2seq import dynamic_model  # pylint: disable=import-outside-toplevel
+  pairs = [([4, 5], [5, 4, 2]), ([6, 7, 8], [8, 7, 6, 2])]
+  got = keras_train.dynamic_batch(pairs, (6, 8))
+  want = dynamic_model.batch_from_pairs(pairs)
+  assert [np.shape(x) for x in got] == [(2, 6), (2,), (2, 7), (2,), (2, 7)]
+  for g, w in zip(got, want):
+    if np.ndim(w) == 1:
+      np.testing.assert_array_equal(g, w)
+    else:
+      np.testing.assert_array_equal(g[:, :w.shape[1]], w)
+      assert (g[:, w.shape[1]:] == 0).all()
+  np.testing.assert_array_equal(got[2][1, :4], [1, 8, 7, 6])  # GO + target
