@@ -1,6 +1,6 @@
 """Between-graph replication (``tf1_models.distributed``) for the TF1 models
 other than char_rnn (tests/test_distributed.py): word2vec, next_char,
-text8_lstm and seq2seq's legacy bucketed model.
+text8_lstm and seq2seq (the legacy bucketed model and the dynamic one).
 
 Each test runs a real 1 ps + 2 worker cluster (gRPC on localhost ports)
 inside this process, one thread per worker, for one synchronous step; then
@@ -273,15 +273,64 @@ def test_seq2seq_buckets_share_one_accumulator(tmp_path):
   assert (more.resumed_from, more.step) == (1, 2)
 
 
+@pytest.mark.slow
+def test_seq2seq_dynamic_step_is_the_mean_of_the_workers_clipped_gradients(
+    tmp_path):
+  """``--decoder=dynamic`` in a synchronous cluster: each worker clips its
+  own batch's gradient (as one process does) and one SGD update applies
+  their mean, embeddings densified. (One process's step on the two batches
+  concatenated is another step: ``sequence_loss`` averages over a batch's
+  target tokens, whose count differs between the workers' batches.) The
+  chief's checkpoint has the single-process variables, the batches differ
+  and the step is above the clip for at least one worker (so clipping is
+  exercised), and one process resumes and decodes."""
+  from tf1_models.seq2seq import config as config_lib
+  from tf1_models.seq2seq import runner
+  config = config_lib.preset("test", corpus=_corpus(tmp_path), max_steps=1,
+                             checkpoint_dir=str(tmp_path / "run"),
+                             steps_per_checkpoint=1, learning_rate=0.5,
+                             optimizer="sgd", decoder="dynamic",
+                             max_gradient_norm=0.1)
+  buckets = runner.buckets_of(config)
+  data = runner.load_data(config, buckets, QUIET)
+  train_in_cluster(runner.train, config)
+  task, model = runner.build_train_task(config, buckets, data, QUIET)
+  before, after = _checkpoint(config, 0), _checkpoint(config, 1)
+  variables, init = _variables(task.graph)
+  assert sorted(after.get_variable_to_shape_map()) == sorted(
+      v.op.name for v in variables)
+  with task.graph.as_default():
+    # Clipped as the model clips (IndexedSlices rows counted per
+    # occurrence), then dense.
+    grads, norm = tf.clip_by_global_norm(tf.gradients(model.loss,
+                                                      model.params),
+                                         config.max_gradient_norm)
+    clipped = [tf.convert_to_tensor(g) for g in grads]
+  feeds = [task.feed(i) for i in (0, 1)]
+  assert any(not np.array_equal(feeds[0][p], feeds[1][p]) for p in feeds[0])
+  with v1.Session(graph=task.graph) as sess:
+    sess.run(init)
+    for var in variables:
+      var.load(before.get_tensor(var.op.name), sess)
+    got = [sess.run([clipped, norm], feed) for feed in feeds]
+  assert max(n for _, n in got) > config.max_gradient_norm, got
+  for k, var in enumerate(model.params):
+    want = before.get_tensor(var.op.name) - config.learning_rate * (
+        got[0][0][k] + got[1][0][k]) / 2
+    np.testing.assert_allclose(after.get_tensor(var.op.name), want,
+                               rtol=1e-5, atol=1e-6, err_msg=var.op.name)
+  assert after.get_tensor(model.global_step.op.name) == 1
+  more = runner.train(dataclasses.replace(config, max_steps=2), log=QUIET)
+  assert (more.resumed_from, more.step) == (1, 2)
+  assert len(runner.decode(config, ["ab c"])) == 1
+
+
 def test_models_refuse_what_does_not_run_in_a_cluster(tmp_path):
-  """One-line errors, before any server starts: the Keras next_char, the
-  dynamic seq2seq decoder and text8_lstm's TF 1.x ref-variable mode train
-  in one process only."""
+  """One-line errors, before any server starts: the Keras next_char and
+  text8_lstm's TF 1.x ref-variable mode train in one process only."""
   from tf1_models.errors import UserError
   from tf1_models.next_char import config as next_char_config
   from tf1_models.next_char import runner as next_char
-  from tf1_models.seq2seq import config as seq2seq_config
-  from tf1_models.seq2seq import runner as seq2seq
   from tf1_models.text8_lstm import config as text8_config
   from tf1_models.text8_lstm import runner as text8
   cluster = distributed.Cluster.from_flags("localhost:1", "localhost:2",
@@ -291,9 +340,6 @@ def test_models_refuse_what_does_not_run_in_a_cluster(tmp_path):
       (next_char.train, next_char_config.preset("test", impl="keras",
                                                 corpus=corpus),
        "is for --impl=tf1"),
-      (seq2seq.train, seq2seq_config.preset("test", decoder="dynamic",
-                                            corpus=corpus),
-       "is for --decoder=legacy"),
       (text8.train, text8_config.preset("test", tf1_ref_state=True,
                                         corpus=corpus),
        "--tf1_ref_state is for one process")]:

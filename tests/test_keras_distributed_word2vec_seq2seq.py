@@ -104,8 +104,6 @@ def test_bad_keras_train_requests_are_one_line_errors(tmp_path, monkeypatch):
        "already exists; keras_train does not overwrite"),
       (w2v_train.train, _w2v(max_steps=0), tmp_path / "m.weights.h5", None,
        "needs at least one step"),
-      (s2s_train.train, _s2s(decoder="dynamic"), tmp_path / "m.weights.h5",
-       None, "trains the legacy model"),
       (s2s_train.train, _s2s(num_samples=8), tmp_path / "m.weights.h5",
        None, "--num_samples=8 is below the vocabulary (31)"),
       (s2s_train.train, _s2s(), existing, None, "already exists"),
@@ -228,6 +226,42 @@ def test_word2vec_two_workers_equal_one_process_on_both_batches(tmp_path):
   _assert_close_weights(dist.variables, net.variables)
 
 
+def _s2s_reference_and_tf1_run(config, losses, keras_file, tmp_path):
+  """seq2seq's two-worker run checked against this process: 6 SGD steps on
+  the mean of the two workers' clipped gradients (each global step's logged
+  loss the mean of theirs; the chief's weights 1e-5), then the chief's file
+  as a TF1 run and TF1's greedy decoding of 4 held-out phrases there.
+  Returns ``(buckets, batches, gradient norms before clipping, the chief's
+  twin, TF1's decodings, the phrases)``."""
+  from tf1_models.seq2seq import runner  # pylint: disable=import-outside-toplevel
+  buckets = s2s_train.check(config)
+  data = runner.load_data(config, buckets, QUIET)
+  batches = s2s_train.Batches(config, data, buckets)
+  net, opt = s2s_train.new_net(config, len(data.vocab), buckets)
+  grads_of = s2s_train.gradient_fn(net, config.max_gradient_norm)
+  ref, norms = [], []
+  for step in range(6):
+    parts = [grads_of(*batches(2 * step + i)[1]) for i in (0, 1)]
+    clipped = [(a + b) / 2 for a, b in zip(parts[0][2], parts[1][2])]
+    opt.apply_gradients(zip(clipped, net.trainable_variables))
+    ref.append((float(parts[0][1]) + float(parts[1][1])) / 2)
+    norms += [float(p[0]) for p in parts]
+  # The logs print 4 decimals; the weights below are the 1e-5 check.
+  np.testing.assert_allclose(losses, ref, rtol=0, atol=5.1e-5)
+  dist, vocab, _ = s2s_train.load(keras_file)
+  assert vocab.symbols == data.vocab.symbols
+  _assert_close_weights(dist.trainable_variables, net.trainable_variables)
+  # The chief's file as a TF1 run (--mode=import_keras).
+  run = str(tmp_path / "tf1_run")
+  s2s_train.to_tf1_run(keras_file, run)
+  phrases = data.held_out[:4]
+  tf1_out = runner.decode(s2s_config.preset("test", checkpoint_dir=run),
+                          phrases)
+  with pytest.raises(UserError, match="already holds a checkpoint"):
+    s2s_train.to_tf1_run(keras_file, run)
+  return buckets, batches, norms, dist, tf1_out, phrases
+
+
 @pytest.mark.slow
 def test_seq2seq_two_workers_update_with_the_mean_clipped_gradient(tmp_path):
   """Workers in different buckets: each global step's update equals SGD on
@@ -243,33 +277,12 @@ def test_seq2seq_two_workers_update_with_the_mean_clipped_gradient(tmp_path):
   losses = _assert_workers_agree(_two_workers(
       "seq2seq", keras_file, ["--max_steps=6", "--optimizer=sgd",
                               "--learning_rate=0.5"]), 6)
-  from tf1_models.seq2seq import runner  # pylint: disable=import-outside-toplevel
-  buckets = s2s_train.check(config)
-  data = runner.load_data(config, buckets, QUIET)
-  batches = s2s_train.Batches(config, data, buckets)
+  buckets, batches, _, dist, tf1_out, phrases = _s2s_reference_and_tf1_run(
+      config, losses, keras_file, tmp_path)
   assert any(batches.bucket_at(2 * s) != batches.bucket_at(2 * s + 1)
              for s in range(6))  # the workers ran different buckets
-  net, opt = s2s_train.new_net(config, len(data.vocab), buckets)
-  grads_of = s2s_train.gradient_fn(net, config.max_gradient_norm)
-  ref = []
-  for step in range(6):
-    parts = [grads_of(*batches(2 * step + i)[1]) for i in (0, 1)]
-    clipped = [(a + b) / 2 for a, b in zip(parts[0][2], parts[1][2])]
-    opt.apply_gradients(zip(clipped, net.trainable_variables))
-    ref.append((float(parts[0][1]) + float(parts[1][1])) / 2)
-  # The logs print 4 decimals; the weights below are the 1e-5 check.
-  np.testing.assert_allclose(losses, ref, rtol=0, atol=5.1e-5)
   assert losses[3:].mean() < losses[:3].mean()
-  dist, vocab, _ = s2s_train.load(keras_file)
-  assert vocab.symbols == data.vocab.symbols
-  _assert_close_weights(dist.trainable_variables, net.trainable_variables)
-  # The chief's file as a TF1 run: TF1's greedy decoding of held-out
-  # phrases is the Keras twin's.
-  run = str(tmp_path / "tf1_run")
-  s2s_train.to_tf1_run(keras_file, run)
-  phrases = data.held_out[:4]
-  tf1_out = runner.decode(s2s_config.preset("test", checkpoint_dir=run),
-                          phrases)
+  vocab = batches.data.vocab
   keras_out = []
   for phrase in phrases:
     ids = s2s_data.encode(vocab, phrase)
@@ -279,5 +292,38 @@ def test_seq2seq_two_workers_update_with_the_mean_clipped_gradient(tmp_path):
     ids = s2s_model.greedy_ids([logits[:, t] for t in range(bucket[1])])[0]
     keras_out.append(s2s_data.decode(vocab, ids))
   assert tf1_out == keras_out
-  with pytest.raises(UserError, match="already holds a checkpoint"):
-    s2s_train.to_tf1_run(keras_file, run)
+
+
+@pytest.mark.slow
+def test_seq2seq_dynamic_two_workers_update_with_the_mean_clipped_gradient(
+    tmp_path):
+  """``--decoder=dynamic``'s twin on two worker processes: each global
+  step's update equals SGD on the mean of the two workers' clipped
+  gradients computed here (weights after 6 steps 1e-5; the logged loss is
+  the mean of theirs), batches above and below the clip; the workers
+  hold the same weights; the chief's file becomes a TF1 run
+  (``import_keras``) whose greedy decoding is the Keras twin's."""
+  import keras  # pylint: disable=import-outside-toplevel
+  if keras.backend.backend() != "tensorflow":
+    pytest.skip("the reference runs on the TensorFlow backend")
+  # pylint: disable=import-outside-toplevel
+  from tf1_models.seq2seq import dynamic_model
+  keras_file = str(tmp_path / "d.weights.h5")
+  config = _s2s(decoder="dynamic", max_gradient_norm=0.15)
+  losses = _assert_workers_agree(_two_workers(
+      "seq2seq", keras_file, ["--max_steps=6", "--optimizer=sgd",
+                              "--learning_rate=0.5", "--decoder=dynamic",
+                              "--max_gradient_norm=0.15"]), 6)
+  _, batches, norms, dist, tf1_out, phrases = _s2s_reference_and_tf1_run(
+      config, losses, keras_file, tmp_path)
+  assert min(norms) < config.max_gradient_norm < max(norms), norms
+  _, _, meta_config = s2s_train.load(keras_file)
+  assert meta_config.decoder == "dynamic"
+  vocab = batches.data.vocab
+  sources = [s2s_data.encode(vocab, p) for p in phrases]
+  ids, _ = dist.greedy(dynamic_model.pad(sources),
+                       np.array([len(s) for s in sources], np.int32),
+                       config.max_length + 2)
+  keras_out = [s2s_data.decode(vocab, dynamic_model.cut_at_eos(row))
+               for row in ids]
+  assert tf1_out == keras_out

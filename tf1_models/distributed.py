@@ -21,8 +21,9 @@ batches carry state from one to the next, text8_lstm, shards by rows
 instead: ``TrainTask.sharded_feed``.)
 
 Every TF1 model trains this way (char_rnn, text8_lstm, word2vec, seq2seq's
-legacy model, next_char's tf1 twin): its ``train(config, cluster=...)``
-calls ``start`` and ``run``, and its graph builder takes a ``Replication``.
+legacy and dynamic models, next_char's tf1 twin): its ``train(config,
+cluster=...)`` calls ``start`` and ``run``, and its graph builder takes a
+``Replication``.
 
 Only the chief (worker 0) initialises or restores the variables, writes
 ``run.json``, checkpoints (every ``checkpoint_every`` steps and at the end)

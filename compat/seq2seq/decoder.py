@@ -96,7 +96,13 @@ def dynamic_decode(decoder, output_time_major=False, impute_finished=False,
   if not isinstance(decoder, Decoder):
     raise TypeError("Expected decoder to be type Decoder, but saw: %s" %
                     type(decoder))
-  with v1.variable_scope(scope or "decoder"):
+  with v1.variable_scope(scope or "decoder") as varscope:
+    # As TF1: the loop reads each variable once per run on the device that
+    # uses it, so the loop takes tensors, not the variables' handles (with
+    # the variables on a parameter server, a handle in the loop puts the
+    # loop's gradient across jobs).
+    if not tf.executing_eagerly() and varscope.caching_device is None:
+      varscope.set_caching_device(lambda op: op.device)
     if maximum_iterations is not None:
       maximum_iterations = tf.convert_to_tensor(
           maximum_iterations, dtype=tf.int32, name="maximum_iterations")

@@ -13,6 +13,15 @@ model's are, from the same pairs and random streams, so both models see
 the same phrases in the same order. ``losses``/``updates`` hold one entry
 per bucket (all the same op) for that shared loop.
 
+Across processes (``wrap_optimizer``: ``distributed.wrap_optimizer``, as
+the legacy model takes it), each worker clips its own batch's gradient as
+one process does and a synchronous update applies the mean of the
+workers' clipped gradients (dense: the embeddings' sparse gradients are
+densified by ``distributed``). That is not one process's step on the
+workers' batches concatenated, even below the clip: ``sequence_loss`` is
+a mean over a batch's target tokens, and two workers' batches hold
+different numbers of them.
+
 ``mode="greedy"`` or ``"beam"`` builds the inference graph instead:
 ``decode_ids`` returns each phrase's ids up to its first EOS (for beam
 search, the best beam's).
@@ -67,7 +76,7 @@ class DynamicSeq2SeqModel(object):
   def __init__(self, hp, num_buckets=1, mode="train", max_gradient_norm=5.0,
                batch_size=64, learning_rate=0.003,
                learning_rate_decay_factor=0.9, optimizer="adam", source=None,
-               source_length=None):
+               source_length=None, wrap_optimizer=None):
     if optimizer not in model_lib.OPTIMIZERS:
       raise ValueError("unknown optimizer %r; choose %s" %
                        (optimizer, " or ".join(model_lib.OPTIMIZERS)))
@@ -103,6 +112,8 @@ class DynamicSeq2SeqModel(object):
       opt = v1.train.AdamOptimizer(self.learning_rate)
     else:
       opt = v1.train.GradientDescentOptimizer(self.learning_rate)
+    if wrap_optimizer is not None:  # a distributed run's (legacy's too)
+      opt = wrap_optimizer(opt)
     gradients = tf.gradients(self.loss, self.params)
     clipped, self.gradient_norm = tf.clip_by_global_norm(gradients,
                                                          max_gradient_norm)

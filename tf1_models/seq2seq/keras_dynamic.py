@@ -170,26 +170,33 @@ class KerasDynamicSeq2Seq(keras.Model):
     self.decoder = AttentionDecoder(vocab_size, size, num_layers, use_lstm,
                                     attention, name="decoder")
 
-  def encode(self, source, source_length):
-    """``(memory (values, keys, mask), final states per layer)``."""
+  def encode(self, source, source_length, embedding_offsets=None):
+    """``(memory (values, keys, mask), final states per layer)``
+    (``embedding_offsets [B, L, size]`` added to the embedded source)."""
     source = ops.convert_to_tensor(source, "int32")
     mask = ops.less(ops.expand_dims(ops.arange(ops.shape(source)[1]), 0),
                     ops.expand_dims(ops.convert_to_tensor(source_length,
                                                           "int32"), 1))
     x = self.encoder_embedding(source)
+    if embedding_offsets is not None:
+      x = x + embedding_offsets
     states = []
     for layer in self.encoders:
       x, *st = layer(x, mask=mask)
       states.append(st)
     return self.decoder.setup_memory(x, mask), states
 
-  def call(self, inputs):
+  def call(self, inputs, embedding_offsets=(None, None)):
     """``(source, source_length, decoder_inputs)`` -> teacher-forced logits
-    ``[B, T, V]`` (``TrainingHelper`` + ``BasicDecoder``)."""
+    ``[B, T, V]`` (``TrainingHelper`` + ``BasicDecoder``).
+    ``embedding_offsets``: (encoder's, decoder's) added to the embedded
+    ids (zeros, to differentiate: see ``clipped_gradients``)."""
     source, source_length, decoder_inputs = inputs
-    memory, states = self.encode(source, source_length)
+    memory, states = self.encode(source, source_length, embedding_offsets[0])
     decoder_inputs = ops.convert_to_tensor(decoder_inputs, "int32")
     embedded = self.decoder.embedding(decoder_inputs)
+    if embedding_offsets[1] is not None:
+      embedded = embedded + embedding_offsets[1]
     state = self.decoder.initial_state(states, ops.shape(embedded)[0])
     logits = []
     for t in range(decoder_inputs.shape[1]):
@@ -386,3 +393,32 @@ def sequence_loss(logits, targets, weights):
       targets, logits, from_logits=True)
   weights = ops.cast(weights, xent.dtype)
   return ops.sum(xent * weights) / ops.sum(weights)
+
+
+def clipped_gradients(net, source, source_length, decoder_inputs,
+                      decoder_length, targets, max_gradient_norm):
+  """One training step's gradients, as ``dynamic_model`` takes them:
+  ``(norm before clipping, loss, clipped gradients of
+  net.trainable_variables)`` of ``sequence_loss`` over the targets' real
+  positions (``decoder_length``) of the teacher-forced logits, clipped by
+  their global norm as TF1's ``clip_by_global_norm`` counts it: each
+  embedding lookup's gradient row apart (TF1's ``IndexedSlices``), as
+  ``keras_model.clipped_gradients`` does for the legacy twin. Inputs in
+  ``dynamic_model.batch_from_pairs``' layout (wider padding changes
+  nothing: it is masked)."""
+  batch, length = np.shape(source)
+  steps = np.shape(decoder_inputs)[1]
+  offsets = [ops.zeros((batch, length, net.size)),
+             ops.zeros((batch, steps, net.size))]
+  weights = ops.cast(ops.less(
+      ops.expand_dims(ops.arange(steps), 0),
+      ops.expand_dims(ops.convert_to_tensor(decoder_length, "int32"), 1)),
+                     "float32")
+
+  def loss_fn(encoder_offsets, decoder_offsets):
+    logits = net((source, source_length, decoder_inputs),
+                 embedding_offsets=(encoder_offsets, decoder_offsets))
+    return sequence_loss(logits, targets, weights)
+
+  return keras_model.clip_counting_rows(net, loss_fn, offsets,
+                                       max_gradient_norm)

@@ -260,7 +260,6 @@ def clipped_gradients(net, encoder_ids, decoder_ids, targets, target_weights,
   gradients sum a repeated id's rows first. So zeros added to both
   embeddings' outputs are differentiated too, and their gradients (one row
   per occurrence) stand for the embeddings in the norm."""
-  variables = net.trainable_variables
   batch, length = np.shape(encoder_ids)
   offsets = [ops.zeros((batch, length, net.size)),
              ops.zeros((batch, np.shape(decoder_ids)[1], net.size))]
@@ -270,6 +269,16 @@ def clipped_gradients(net, encoder_ids, decoder_ids, targets, target_weights,
                  embedding_offsets=(encoder_offsets, decoder_offsets))
     return sequence_loss(logits, targets, target_weights)
 
+  return clip_counting_rows(net, loss_fn, offsets, max_gradient_norm)
+
+
+def clip_counting_rows(net, loss_fn, offsets, max_gradient_norm):
+  """``(norm, loss, clipped gradients of net.trainable_variables)`` of
+  ``loss_fn(*offsets)``, where ``offsets`` are zeros added to the outputs
+  of ``net.encoder_embedding`` and ``net.decoder.embedding``: their
+  gradients (one row per lookup) stand for the two embeddings' in the
+  global norm, as TF1's ``clip_by_global_norm`` counts ``IndexedSlices``."""
+  variables = net.trainable_variables
   loss, grads, row_grads = keras_backend.value_and_grad(loss_fn, variables,
                                                         offsets)
   embeddings = (net.encoder_embedding.embeddings,

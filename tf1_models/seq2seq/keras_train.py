@@ -1,5 +1,6 @@
-"""Train the legacy seq2seq model's Keras twin, in one process or across
-several.
+"""Train seq2seq's Keras twins (the legacy model's and, with
+``--decoder=dynamic``, the ``tf.contrib.seq2seq`` model's: see the end), in
+one process or across several.
 
 ``python -m tf1_models.seq2seq --mode=keras_train --keras_file=s.weights.h5``
 trains ``KerasSeq2Seq`` (full softmax) from ``--seed`` for ``--max_steps``
@@ -26,6 +27,16 @@ two buckets do not concatenate); the equal single-process computation is
 the mean of the clipped gradients of those ``N`` batches, applied once.
 ``--batch_size`` is per worker; the chief (task 0) writes the files.
 
+``--decoder=dynamic`` trains the ``tf.contrib.seq2seq`` model's twin
+(``KerasDynamicSeq2Seq``) the same way: the same pairs per step as the TF1
+dynamic run, padded to the bucket's widths (``dynamic_batch``: masked, so
+the step is the TF1 graph's on the batch padded to its longest phrase, and
+the Keras step keeps one shape per bucket), teacher-forced
+``sequence_loss``, clipped as TF1 counts it
+(``keras_dynamic.clipped_gradients``) and TF1's optimizer; across
+processes each worker clips its own batch's gradient and one update
+applies their mean, as the TF1 cluster does for this model.
+
 The run never resumes and refuses an existing ``--keras_file``.
 """
 
@@ -49,9 +60,6 @@ def check(config):
   buckets = runner.validate(config)
   if config.task != "mirror":
     raise UserError("--mode=keras_train trains --task=mirror")
-  if config.decoder != "legacy":
-    raise UserError("--mode=keras_train trains the legacy model; "
-                    "--decoder=dynamic has no Keras training here yet")
   if config.max_steps < 1:
     raise UserError("--max_steps=%d: keras_train needs at least one step"
                     % config.max_steps)
@@ -77,6 +85,8 @@ class Batches(object):
     rng = random.Random("batch:%d:%d" % (self.config.seed, index))
     pairs = [rng.choice(self.data.train_set[b])
              for _ in range(self.config.batch_size)]
+    if self.config.decoder == "dynamic":
+      return b, dynamic_batch(pairs, self.buckets[b])
     encoder, decoder, weights = model_lib.batch_from_pairs(pairs,
                                                            self.buckets[b])
     enc, dec = np.stack(encoder, 1), np.stack(decoder, 1)
@@ -94,16 +104,13 @@ def optimizer(config):
 
 
 def new_net(config, vocab_size, buckets, strategy=None):
-  """``(KerasSeq2Seq, its optimizer)`` from ``config.seed`` (the same
-  weights on every worker), built, under ``strategy``'s scope if given."""
+  """``(KerasSeq2Seq or KerasDynamicSeq2Seq, its optimizer)`` from
+  ``config.seed`` (the same weights on every worker), built, under
+  ``strategy``'s scope if given."""
   import keras  # pylint: disable=import-outside-toplevel
-  # pylint: disable=import-outside-toplevel
-  from tf1_models.seq2seq import convert, keras_model
   keras.utils.set_random_seed(config.seed)
   with (contextlib.nullcontext() if strategy is None else strategy.scope()):
-    net = keras_model.KerasSeq2Seq(vocab_size, vocab_size, config.size,
-                                   config.num_layers, use_lstm=config.use_lstm)
-    convert.build(net, *buckets[0])
+    net = new_keras_model(config, vocab_size, buckets)
     opt = optimizer(config)
     opt.build(net.trainable_variables)
   return net, opt
@@ -113,11 +120,13 @@ def gradient_fn(net, max_gradient_norm):
   """``(enc, dec, targets, weights) -> (norm, loss, clipped grads)``; a
   ``tf.function`` on TensorFlow (traced once per bucket)."""
   import keras  # pylint: disable=import-outside-toplevel
-  from tf1_models.seq2seq import keras_model  # pylint: disable=import-outside-toplevel
+  # pylint: disable=import-outside-toplevel
+  from tf1_models.seq2seq import keras_dynamic, keras_model
 
-  def grads(enc, dec, targets, weights):
-    return keras_model.clipped_gradients(net, enc, dec, targets, weights,
-                                         max_gradient_norm)
+  def grads(*batch):
+    if getattr(net, "dynamic", False):
+      return keras_dynamic.clipped_gradients(net, *batch, max_gradient_norm)
+    return keras_model.clipped_gradients(net, *batch, max_gradient_norm)
   if keras.backend.backend() != "tensorflow":
     return grads
   import tensorflow as tf  # pylint: disable=import-outside-toplevel
@@ -129,15 +138,12 @@ def meta_path(keras_file):
 
 
 def load(keras_file):
-  """``(KerasSeq2Seq, vocabulary, config)`` of a trained file."""
-  # pylint: disable=import-outside-toplevel
-  from tf1_models.seq2seq import convert, keras_model
+  """``(the Keras twin, vocabulary, config)`` of a trained file."""
   meta = keras_distributed.read_meta(meta_path(keras_file), keras_file)
   config = config_lib.Config(**meta["config"])
   vocab = corpus.Vocabulary.from_json(meta["vocab"])
-  net = keras_model.KerasSeq2Seq(len(vocab), len(vocab), config.size,
-                                 config.num_layers, use_lstm=config.use_lstm)
-  convert.build(net, *config_lib.parse_buckets(config.buckets)[0])
+  net = new_keras_model(config, len(vocab),
+                        config_lib.parse_buckets(config.buckets))
   net.load_weights(keras_file)
   return net, vocab, config
 
@@ -179,7 +185,7 @@ def train(config, keras_file, workers=None, log=print):
   rank = 0 if workers is None else workers.task_index
   data = runner.load_data(config, buckets, log)  # bad corpora: before joining
   vocab_size = len(data.vocab)
-  if sampled(config, vocab_size):
+  if config.decoder == "legacy" and sampled(config, vocab_size):
     raise UserError("--num_samples=%d is below the vocabulary (%d): "
                     "keras_train trains the full softmax; raise "
                     "--num_samples" % (config.num_samples, vocab_size))
@@ -190,10 +196,12 @@ def train(config, keras_file, workers=None, log=print):
   gradients = gradient_fn(net, config.max_gradient_norm)
   apply = keras_distributed.apply_mean_gradients(
       opt, net.trainable_variables, strategy)
-  log("keras_train on %s: %dx%d %s, vocabulary %d, buckets %s, %d steps of "
-      "%d x %d phrases, %s %g%s" % (
+  log("keras_train on %s: %dx%d %s%s, vocabulary %d, buckets %s, %d steps "
+      "of %d x %d phrases, %s %g%s" % (
           keras.backend.backend(), config.num_layers, config.size,
-          "LSTM" if config.use_lstm else "GRU", vocab_size, config.buckets,
+          "LSTM" if config.use_lstm else "GRU",
+          " (dynamic, %s attention)" % config.attention
+          if config.decoder == "dynamic" else "", vocab_size, config.buckets,
           config.max_steps, n, config.batch_size, config.optimizer,
           config.learning_rate, "" if workers is None else
           "; " + workers.describe(keras.backend.backend())))
@@ -215,3 +223,39 @@ def train(config, keras_file, workers=None, log=print):
         "workers": n, "backend": keras.backend.backend()})
     log("wrote %s and %s" % (keras_file, meta_path(keras_file)))
   return config.max_steps, losses
+
+
+def new_keras_model(config, vocab_size, buckets):
+  """The twin ``config.decoder`` names, built: ``KerasSeq2Seq`` (legacy)
+  or ``KerasDynamicSeq2Seq`` (dynamic)."""
+  # pylint: disable=import-outside-toplevel
+  from tf1_models.seq2seq import convert, keras_dynamic, keras_model
+  if config.decoder == "dynamic":
+    return convert.build_dynamic(keras_dynamic.KerasDynamicSeq2Seq(
+        vocab_size, config.size, config.num_layers, config.use_lstm,
+        config.attention))
+  net = keras_model.KerasSeq2Seq(vocab_size, vocab_size, config.size,
+                                 config.num_layers, use_lstm=config.use_lstm)
+  return convert.build(net, *buckets[0])
+
+
+def dynamic_batch(pairs, bucket):
+  """``--decoder=dynamic``'s batch of ``pairs`` (``dynamic_model.
+  batch_from_pairs``: ``source, source_length, decoder_inputs,
+  decoder_length, targets``), padded to the bucket's widths (encoder
+  length, decoder length - 1: GO + phrase in, phrase + EOS out) instead of
+  the batch's longest phrase: the padding is masked, so the step is the
+  same, and the Keras step keeps one shape per bucket (one trace each)."""
+  from tf1_models.seq2seq import dynamic_model  # pylint: disable=import-outside-toplevel
+  source, source_length, decoder_inputs, decoder_length, targets = (
+      dynamic_model.batch_from_pairs(pairs))
+  encoder_size, decoder_size = bucket
+
+  def widen(ids, width):
+    out = np.full((len(ids), max(width, ids.shape[1])), model_lib.PAD_ID,
+                  np.int32)
+    out[:, :ids.shape[1]] = ids
+    return out
+  return (widen(source, encoder_size), source_length,
+          widen(decoder_inputs, decoder_size - 1), decoder_length,
+          widen(targets, decoder_size - 1))

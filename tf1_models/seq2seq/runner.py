@@ -103,7 +103,7 @@ def new_model(config, buckets, vocab_size, forward_only, replication=None,
               **sources):
   """The legacy or dynamic model; ``sources`` (``source``,
   ``source_length``: tensors instead of placeholders) for the dynamic one;
-  ``replication``: one worker of a distributed run (legacy)."""
+  ``replication``: one worker of a distributed run."""
   if config.decoder == "dynamic":
     from tf1_models.seq2seq import dynamic_model  # pylint: disable=g-import-not-at-top
     mode = "train"
@@ -112,7 +112,9 @@ def new_model(config, buckets, vocab_size, forward_only, replication=None,
     return dynamic_model.DynamicSeq2SeqModel(
         dynamic_hparams(config, vocab_size), len(buckets), mode,
         config.max_gradient_norm, config.batch_size, config.learning_rate,
-        config.learning_rate_decay_factor, config.optimizer, **sources)
+        config.learning_rate_decay_factor, config.optimizer,
+        wrap_optimizer=lambda o: distributed.wrap_optimizer(replication, o),
+        **sources)
   return model_lib.Seq2SeqModel(
       vocab_size, vocab_size, buckets, config.size, config.num_layers,
       config.max_gradient_norm, config.batch_size, config.learning_rate,
@@ -214,7 +216,7 @@ def plateau_state(graph):
 
 def build_train_task(config, buckets, data, log=print, replication=None):
   """The tutorial's training graph, fresh, wrapped as a ``TrainTask``
-  (``replication``: one worker of a distributed run, legacy decoder)."""
+  (``replication``: one worker of a distributed run)."""
   graph = tf.Graph()
   with graph.as_default(), distributed.placement(replication):
     v1.set_random_seed(config.seed)
@@ -267,15 +269,11 @@ def _meta(config, vocab):
 def train(config, log=print, cluster=None):
   """Train (or resume) on ``--task=mirror``; returns the ``TrainResult``
   (``cluster``: this process's ``distributed.Cluster`` in a distributed
-  run, legacy decoder only)."""
+  run)."""
   buckets = validate(config)
   if config.task != "mirror":
     raise UserError("--task=%s does not train a checkpoint; use "
                     "--task=mirror" % config.task)
-  if cluster is not None and config.decoder != "legacy":
-    raise UserError("distributed training (--ps_hosts/--worker_hosts) is "
-                    "for --decoder=legacy; the dynamic decoder trains in one "
-                    "process")
   server, replication = distributed.start(cluster, log)
   data = load_data(config, buckets, log)
   run_dir = training.RunDir(checkpoint_dir(config))
