@@ -3,7 +3,7 @@ one Keras step on converted weights equals the TF1 dynamic graph's step
 (``dynamic_model``: teacher-forced ``sequence_loss``, ``clip_by_global_norm``
 counting each embedding lookup's row apart, Adam or SGD) on the same batch,
 gradients and updated weights within 1e-5. Across worker processes: the
-slow test in tests/test_keras_distributed_models.py."""
+slow test in tests/test_keras_distributed_word2vec_seq2seq.py."""
 
 import numpy as np
 import pytest
