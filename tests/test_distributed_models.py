@@ -326,8 +326,9 @@ def test_seq2seq_dynamic_step_is_the_mean_of_the_workers_clipped_gradients(
 
 
 def test_models_refuse_what_does_not_run_in_a_cluster(tmp_path):
-  """One-line errors, before any server starts: the Keras next_char and
-  text8_lstm's TF 1.x ref-variable mode train in one process only."""
+  """One-line errors, before any server starts: the Keras next_char takes
+  no parameter servers (it has its own --worker_hosts path), and
+  text8_lstm's TF 1.x ref-variable mode trains in one process only."""
   from tf1_models.errors import UserError
   from tf1_models.next_char import config as next_char_config
   from tf1_models.next_char import runner as next_char
@@ -339,7 +340,7 @@ def test_models_refuse_what_does_not_run_in_a_cluster(tmp_path):
   for train, config, message in [
       (next_char.train, next_char_config.preset("test", impl="keras",
                                                 corpus=corpus),
-       "is for --impl=tf1"),
+       "are for --impl=tf1; the Keras model trains across processes"),
       (text8.train, text8_config.preset("test", tf1_ref_state=True,
                                         corpus=corpus),
        "--tf1_ref_state is for one process")]:
