@@ -303,6 +303,7 @@ def assert_backend_run_matches(got, want):
                           want["before_step"], want["after"])
 
 
+@pytest.mark.slow  # ~10 s; the default suite runs the same check on JAX
 def test_backend_run_on_tensorflow():
   """The functions above, in-process (the TensorFlow backend)."""
   inputs, want = tf1_backend_reference(1, False)

@@ -69,6 +69,7 @@ def test_starting_from_a_written_start_equals_starting_fresh(corpus,
     np.testing.assert_array_equal(a[name], b[name], name)
 
 
+@pytest.mark.slow  # ~7 s; test_command_line runs the mode end to end
 def test_measure_trains_every_run_and_resumes(corpus, tmp_path):
   config = cfg(corpus, "", max_steps=3)
   lines = []
