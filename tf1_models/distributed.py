@@ -434,6 +434,7 @@ def train(task, run_dir, meta, loop, replication, server):
   step = start = 0
   loss = float("nan")
   metrics = {}
+  hook_writer = False
   window_start, window_steps, window_loss = time.time(), 0, 0.0
   try:
     _quiet_queue_runners()
@@ -446,6 +447,10 @@ def train(task, run_dir, meta, loop, replication, server):
         # The chief's aggregation thread waits for gradients that no longer
         # come; it is a daemon thread, so give up on it quickly.
         stop_grace_period_secs=2) as sess:
+      # The chief's checkpoint hook writes the graph through TF's cached
+      # writer for this folder (flushed below, or a reader of the folder
+      # can meet a half-written record).
+      hook_writer = cluster.is_chief
       # Outside the hooks (their fetches need a batch's feeds): the raw
       # session.
       def raw(fn):
@@ -504,6 +509,8 @@ def train(task, run_dir, meta, loop, replication, server):
   finally:
     if writer is not None:
       writer.close()
+    if hook_writer:
+      v1.summary.FileWriterCache.get(run_dir.path).flush()
   if cluster.is_chief:
     run_dir.write_meta(dict(meta, step=step))
     log("saved %s" % run_dir.latest_checkpoint())
