@@ -301,12 +301,13 @@ def require_tensorflow(what):
 
 
 def run_steps(steps, step_fn, workers=None, log_every=1, log=print,
-              detail=lambda step: ""):
+              detail=lambda step: "", errors=None, digits=4):
   """``step_fn(step) -> loss`` for ``step`` in ``0 .. steps-1``; returns the
   losses (a NumPy array). Logs every ``log_every`` steps and the last
-  (``detail(step)``: more text for the line); a non-finite loss raises
-  ``TrainingDiverged``; another worker's death (``peer_errors``) ends this
-  one (``lost``)."""
+  (``detail(step)``: more text for the line; the loss with ``digits``
+  decimals); a non-finite loss raises ``TrainingDiverged``; another
+  worker's death (``errors``, by default ``peer_errors()``) ends this one
+  (``lost``)."""
   import math  # pylint: disable=import-outside-toplevel
   import time  # pylint: disable=import-outside-toplevel
   import numpy as np  # pylint: disable=import-outside-toplevel
@@ -316,7 +317,7 @@ def run_steps(steps, step_fn, workers=None, log_every=1, log=print,
     try:
       loss = step_fn(step)
     except Exception as e:  # pylint: disable=broad-except
-      if workers is None or not isinstance(e, peer_errors()):
+      if workers is None or not isinstance(e, errors or peer_errors()):
         raise
       lost(workers, step + 1, e)
     if not math.isfinite(loss):
@@ -325,8 +326,8 @@ def run_steps(steps, step_fn, workers=None, log_every=1, log=print,
           "--learning_rate and rerun" % (loss, step + 1))
     losses.append(loss)
     if (step + 1) % log_every == 0 or step + 1 == steps:
-      log("step %d/%d%s  loss %.4f  (%.1f steps/s)" % (
-          step + 1, steps, detail(step), loss,
+      log("step %d/%d%s  loss %.*f  (%.1f steps/s)" % (
+          step + 1, steps, detail(step), digits, loss,
           (step + 1) / (time.time() - start)))
   return np.asarray(losses)
 

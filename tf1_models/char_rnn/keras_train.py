@@ -23,7 +23,6 @@ file is written at the end, to a temporary name and renamed.
 """
 
 import contextlib
-import os
 
 import numpy as np
 
@@ -39,13 +38,7 @@ def _check(config, keras_file):
   if config.tie_layers:
     raise UserError("--tie_layers has no Keras form (the twin has one set "
                     "of weights per layer); train with --notie_layers")
-  if not keras_file.endswith(".weights.h5"):
-    raise UserError("--keras_file must end with .weights.h5 (Keras 3's "
-                    "weights format), got %s" % keras_file)
-  if os.path.exists(keras_file):
-    raise UserError("%s already exists; keras_train does not overwrite a "
-                    "trained model: choose another --keras_file or delete "
-                    "it" % keras_file)
+  keras_distributed.check_new_keras_file(keras_file)
 
 
 def fingerprint(weights):

@@ -21,16 +21,12 @@ The run never resumes and refuses an existing ``--keras_file``; the file is
 written at the end, to a temporary name and renamed.
 """
 
-import json
-import math
-import os
-import time
 
 import numpy as np
 
 from tf1_models import files, keras_distributed
 from tf1_models.char_rnn.keras_train import fingerprint
-from tf1_models.errors import TrainingDiverged, UserError
+from tf1_models.errors import UserError
 from tf1_models.text8_lstm import data as data_lib
 from tf1_models.text8_lstm import runner
 
@@ -46,13 +42,7 @@ def _check(config, keras_file):
                     "--mode=keras_train")
   if config.max_steps < 1:
     raise UserError("--max_steps must be at least 1 for --mode=keras_train")
-  if not keras_file.endswith(".weights.h5"):
-    raise UserError("--keras_file must end with .weights.h5 (Keras 3's "
-                    "weights format), got %s" % keras_file)
-  if os.path.exists(keras_file):
-    raise UserError("%s already exists; keras_train does not overwrite a "
-                    "trained model: choose another --keras_file or delete "
-                    "it" % keras_file)
+  keras_distributed.check_new_keras_file(keras_file)
 
 
 def _net(cfg, batch_size):
@@ -71,7 +61,6 @@ def train(config, keras_file, workers=None, log=print):
                                             workers.task_index)
   data = runner.load_data(config, log, n)  # bad corpora: before joining
   mean = None if workers is None else keras_distributed.join(workers)
-  lost_peer = mean.errors if mean else ()
   import keras  # pylint: disable=import-outside-toplevel
   keras.utils.set_random_seed(config.seed)  # the same weights everywhere
   cfg = config.model_config()
@@ -89,23 +78,13 @@ def train(config, keras_file, workers=None, log=print):
           "" if workers is None else "; " + workers.describe(
               keras.backend.backend()).replace(
                   "Keras DataParallel on JAX", "JAX gradient all-reduce")))
-  losses, start = [], time.time()
-  for step in range(config.max_steps):
+  def step_fn(step):
     x, y = net.batch(data, step)
-    try:
-      loss = net.train_on_batch(x[rows], y[rows], mean)
-    except lost_peer as e:
-      keras_distributed.lost(workers, step + 1, e)
-    if not math.isfinite(loss):
-      raise TrainingDiverged(
-          "loss became %s at step %d; nothing was written; lower "
-          "--learning_rate and rerun" % (loss, step + 1))
-    losses.append(loss)
-    if (step + 1) % config.summary_frequency == 0 or (
-        step + 1 == config.max_steps):
-      log("step %d/%d  loss %.6f  (%.1f steps/s)" % (
-          step + 1, config.max_steps, loss,
-          (step + 1) / (time.time() - start)))
+    return net.train_on_batch(x[rows], y[rows], mean)
+
+  losses = keras_distributed.run_steps(
+      config.max_steps, step_fn, workers, config.summary_frequency, log,
+      errors=mean.errors if mean else None, digits=6)
   log("weights fingerprint %s" % fingerprint(net.model.get_weights()))
   if rank == 0:
     with files.atomic_path(keras_file, suffix=".weights.h5") as tmp:
@@ -116,17 +95,12 @@ def train(config, keras_file, workers=None, log=print):
                 backend=keras.backend.backend())
     files.write_json(meta_path(keras_file), meta)
     log("wrote %s and %s" % (keras_file, meta_path(keras_file)))
-  return np.asarray(losses)
+  return losses
 
 
 def load(keras_file):
   """The twin of a ``keras_train`` run (batch 1) and its ``run.json``."""
-  try:
-    with open(meta_path(keras_file)) as f:
-      meta = json.load(f)
-  except (OSError, ValueError) as e:
-    raise UserError("%s does not read (%s); give the --keras_file of a "
-                    "keras_train run" % (meta_path(keras_file), e))
+  meta = keras_distributed.read_meta(meta_path(keras_file), keras_file)
   net = _net(meta["config"], 1)
   net.model.load_weights(keras_file)
   return net, meta
